@@ -1,0 +1,171 @@
+"""Fixtures for tests that run against the lab (tests/lab/lab), shared by every
+tests/integration/test_*.py file.
+
+How to use them (all are fixtures; request them by name)
+---------------
+- `lab` is a function: `lab(*args)` runs the lab CLI and returns a CompletedProcess (text, stdout/stderr captured).
+- `lab_shell` is a function: `lab_shell(cmd_list)` runs a command in the controller namespace (cwd = repo root, the
+  venv's ansible* first on PATH, ANSIBLE_CONFIG and MESHDOCTOR_LAB_INVENTORY set).
+- `ansible` is a function: `ansible(pattern, module, args=None, *extra)` = `lab_shell(["ansible", pattern, "-i",
+  <inventory>, "-m", module, ...])`.
+- `seed_lab` (session scope): ONE lab built from tests/lab/topologies/seed.yml for the whole
+  session, removed at the end even on failure. It is a `SeedLab`: `.inventory`, `.status()`,
+  `.ensure_healthy()`, `.ensure_outage()`, `.reset()`, `.mark_dirty()`, `.wait_established()`.
+- `healthy_seed_lab`: the session lab, all 12 sessions Established (reset first if an
+  earlier test left it broken). Use it for collector/diagnose tests of a healthy mesh.
+- `seed_lab_outage`: the session lab after `lab outage ai` (done once, shared): ai's BIRD
+  runs with router id 172.19.0.1, no session to ai is Established. Use it for the outage
+  diagnosis/remediation tests.
+- A test that changes the lab (remediation, faults) must call `seed_lab.mark_dirty()`
+  unless it restores the state it found; the next fixture user then gets a fresh lab.
+
+Ordering: tests using `seed_lab_outage` run after all others, and tests marked
+`lab_final` (the `down` check) run last, whatever file they are in (see
+pytest_collection_modifyitems), so healthy-lab tests never pay for a reset.
+Lab tests are marked `lab` (`-m "not lab"` runs the quick ones); they need root.
+"""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAB = os.path.join(REPO, "tests", "lab", "lab")
+SEED = os.path.join(REPO, "tests", "lab", "topologies", "seed.yml")
+INVENTORY = os.path.join(REPO, ".lab", "inventory.yml")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "lab: needs the namespace lab (root, tests/lab/lab)")
+    config.addinivalue_line("markers", "lab_final: runs after every other test (e.g. checks `lab down`)")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def rank(item):
+        if item.get_closest_marker("lab_final"):
+            return 2
+        if "seed_lab_outage" in getattr(item, "fixturenames", ()):
+            return 1
+        return 0
+    items.sort(key=rank)  # stable: keeps file order within each rank
+
+
+def run_lab(*args, timeout=300):
+    """Run the lab CLI; returns CompletedProcess (never raises on a non-zero exit)."""
+    return subprocess.run([LAB] + [str(a) for a in args], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
+
+
+def run_lab_shell(cmd, timeout=300):
+    """Run CMD (a list) in the controller namespace through `lab shell --`."""
+    return run_lab("shell", "--", *cmd, timeout=timeout)
+
+
+def run_ansible(pattern, module, args=None, *extra, timeout=300):
+    cmd = ["ansible", pattern, "-i", INVENTORY, "-m", module]
+    if args is not None:
+        cmd += ["-a", args]
+    return run_lab_shell(cmd + list(extra), timeout=timeout)
+
+
+class SeedLab:
+    """The session's seed lab and what state it is in (healthy / outage / dirty)."""
+
+    topology = SEED
+    inventory = INVENTORY
+
+    def __init__(self):
+        self.state = "down"
+
+    def up(self):
+        run_lab("down")  # leftovers of an earlier, interrupted run
+        proc = run_lab("up", self.topology)
+        if proc.returncode != 0:
+            raise RuntimeError("lab up failed:\n%s%s" % (proc.stdout, proc.stderr))
+        self.up_output = proc.stdout
+        self.state = "healthy"
+
+    def down(self):
+        proc = run_lab("down")
+        self.state = "down"
+        return proc
+
+    def reset(self):
+        self.down()
+        self.up()
+
+    def status(self):
+        proc = run_lab("status", "--json")
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    def wait_established(self, timeout=60):
+        """Wait until every directed session is Established; return the last status."""
+        deadline = time.time() + timeout
+        while True:
+            data = self.status()
+            if data["established"] == data["expected"]:
+                return data
+            if time.time() > deadline:
+                raise AssertionError("sessions not Established: %s" % json.dumps(data["hosts"], indent=1))
+            time.sleep(1)
+
+    def mark_dirty(self):
+        self.state = "dirty"
+
+    def ensure_healthy(self):
+        if self.state != "healthy":
+            self.reset()
+        return self
+
+    def ensure_outage(self, node="ai"):
+        if self.state != "outage":
+            self.ensure_healthy()
+            proc = run_lab("outage", node)
+            if proc.returncode != 0:
+                self.mark_dirty()
+                raise RuntimeError("lab outage failed:\n%s%s" % (proc.stdout, proc.stderr))
+            self.outage_output = proc.stdout
+            self.state = "outage"
+        return self
+
+
+@pytest.fixture(scope="session")
+def seed_lab():
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root")
+    if not os.path.exists(os.path.join(REPO, ".venv", ".stamp")):
+        pytest.skip("the project venv is missing (run tests/setup.sh)")
+    seed = SeedLab()
+    try:
+        seed.up()
+        yield seed
+    finally:
+        seed.down()
+
+
+@pytest.fixture
+def healthy_seed_lab(seed_lab):
+    return seed_lab.ensure_healthy()
+
+
+@pytest.fixture
+def seed_lab_outage(seed_lab):
+    return seed_lab.ensure_outage("ai")
+
+
+@pytest.fixture
+def lab():
+    return run_lab
+
+
+@pytest.fixture
+def lab_shell():
+    return run_lab_shell
+
+
+@pytest.fixture
+def ansible():
+    return run_ansible
