@@ -1,0 +1,379 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) meshdoctor maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""BIRD's control socket: a small client and parsers for its replies.
+
+BIRD (1.6 as Calico ships it, and 2.x) answers on a unix socket with lines that start with a
+4-digit code followed by '-' (more lines follow) or ' ' (last line of the reply); a
+continuation line may start with a single space instead of a code. 0xxx: ok, 1xxx: table
+rows, 2xxx: table headings, 8xxx: run-time errors, 9xxx: parse errors.
+
+Parsers take the raw reply (bytes or text) or the (code, line) list BirdClient.command()
+returns, and never raise on odd input. Only BirdClient touches the socket.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import ipaddress
+import os
+import re
+import socket
+import time
+
+from ansible_collections.meshdoctor.calico.plugins.module_utils._common import to_text
+
+DEFAULT_SOCKET = "/var/run/calico/bird.ctl"
+DEFAULT_SOCKET6 = "/var/run/calico/bird6.ctl"
+DEFAULT_TIMEOUT = 2.0
+
+BGP_STATES = ("Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established",
+              "Close", "Passive", "Down")
+PEER_PREFIXES = {"Mesh": "mesh", "Node": "node", "Global": "global"}
+
+_CODE_LINE = re.compile(r"^(\d{4})([ -])(.*)$")
+_ROW = re.compile(
+    r"^(?P<name>\S+)\s+(?P<proto>\S+)\s+(?P<table>\S+)\s+(?P<state>\S+)\s+"
+    r"(?P<since>\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}:\d{2}(?:\.\d+)?|\S+)"
+    r"(?:\s+(?P<info>.*?))?\s*$")
+_HEADING = re.compile(r"^\s*name\s+proto\s+table\s+state\s+since\s+info\s*$", re.IGNORECASE)
+_WELCOME = re.compile(r"^BIRD\s+(\S+)\s+ready\.?\s*$")
+_VERSION = re.compile(r"^BIRD\s+v?(\d\S*)\s*$")
+_ROUTER_ID = re.compile(r"Router ID is\s+(\S+)")
+_PEER_NAME = re.compile(r"^(Mesh|Node|Global)_(.+?)(?:_port_(\d+))?$")
+_NEIGHBOR = re.compile(r"^\s*Neighbor address:\s*(\S+)")
+
+
+class BirdError(Exception):
+    """The control socket could not be used; str() says what was tried and what happened."""
+
+    def __init__(self, message, reason=None):
+        super(BirdError, self).__init__(message)
+        self.reason = reason or message
+
+
+def reply_complete(data):
+    """True when DATA (bytes or text) ends with the last line of a reply ('NNNN text\\n')."""
+    text = to_text(data)
+    if not text.endswith("\n"):
+        return False
+    last = text[:-1].rsplit("\n", 1)[-1]
+    return len(last) >= 5 and last[:4].isdigit() and last[4] == " "
+
+
+def parse_reply(data):
+    """Raw reply (bytes/text) or a list of lines -> [(code or None, text), ...].
+
+    Continuation lines (starting with a space) carry the code of the line before them.
+    Lines without any code (e.g. birdc's printed output) get code None.
+    """
+    if isinstance(data, (list, tuple)):
+        out = []
+        for item in data:
+            if isinstance(item, (list, tuple)) and len(item) == 2:
+                code, line = item
+                out.append((code if isinstance(code, int) else None, to_text(line)))
+            else:
+                out.extend(parse_reply(to_text(item) + "\n"))
+        return out
+    out = []
+    code = None
+    for line in to_text(data).replace("\r\n", "\n").split("\n"):
+        if line == "":
+            continue
+        match = _CODE_LINE.match(line)
+        if match:
+            code = int(match.group(1))
+            out.append((code, match.group(3)))
+        elif line.startswith(" ") and code is not None:
+            out.append((code, line[1:]))
+        else:
+            out.append((None, line))
+    return out
+
+
+def reply_error(lines):
+    """The first 8xxx/9xxx message of a reply as 'NNNN text', else None."""
+    for code, text in parse_reply(lines):
+        if code is not None and code >= 8000:
+            return "%04d %s" % (code, text.strip())
+    return None
+
+
+def decode_peer_name(name):
+    """'Mesh_192_168_1_172' -> ('mesh', '192.168.1.172'); 'Node_fd00__1' -> ('node', 'fd00::1').
+
+    Calico names BGP peers Mesh_/Node_/Global_ + the address with '.' and ':' replaced by '_'
+    (recent releases may add '_port_<n>'). Anything else -> (None, None).
+    """
+    match = _PEER_NAME.match(to_text(name))
+    if not match:
+        return None, None
+    body = match.group(2)
+    parts = body.split("_")
+    candidates = []
+    if len(parts) == 4 and all(p.isdigit() for p in parts):
+        candidates.append(".".join(parts))
+    candidates.append(body.replace("_", ":"))
+    for text in candidates:
+        try:
+            return PEER_PREFIXES[match.group(1)], str(ipaddress.ip_address(text))
+        except ValueError:
+            continue
+    return None, None
+
+
+def _split_bgp_info(info):
+    if not info:
+        return None, None
+    words = info.split(None, 1)
+    if words[0] not in BGP_STATES:
+        return None, None
+    error = words[1].strip() if len(words) > 1 else ""
+    return words[0], (error or None)
+
+
+def parse_protocol_row(line):
+    """One `show protocols` row -> protocol dict (the contract's BirdInfo.protocols item) or None."""
+    line = to_text(line)
+    if _HEADING.match(line):
+        return None
+    match = _ROW.match(line.strip())
+    if not match:
+        return None
+    name, proto = match.group("name"), match.group("proto")
+    table = match.group("table")
+    info = (match.group("info") or "").strip() or None
+    item = {
+        "name": name,
+        "proto": proto,
+        "table": None if table == "---" else table,
+        "state": match.group("state").lower(),
+        "since": match.group("since"),
+        "info": info,
+        "bgp_state": None,
+        "last_error": None,
+        "peer_address": None,
+        "peer_type": None,
+    }
+    if proto.upper() == "BGP":
+        item["bgp_state"], item["last_error"] = _split_bgp_info(info)
+        item["peer_type"], item["peer_address"] = decode_peer_name(name)
+    return item
+
+
+def parse_show_protocols(data):
+    """`show protocols` (or `show protocols all`) reply -> [protocol dict, ...] in BIRD's order.
+
+    Accepts the raw socket reply, the (code, line) list of BirdClient.command(), or plain text
+    as birdc prints it. With `all`, the 'Neighbor address:' detail fills peer_address when the
+    name does not carry it.
+    """
+    protocols = []
+    for code, text in parse_reply(data):
+        if code is None:
+            # birdc-style text: rows start in column 0, details are indented.
+            if _HEADING.match(text) or _WELCOME.match(text.strip()):
+                continue
+            is_row = not text[:1].isspace()
+        elif code == 1002:
+            is_row = True
+        elif 1000 <= code < 2000:
+            is_row = False
+        else:
+            continue  # 0xxx end/ok, 2xxx headings, 8xxx/9xxx errors
+        if is_row:
+            row = parse_protocol_row(text)
+            if row is not None:
+                protocols.append(row)
+            continue
+        match = _NEIGHBOR.match(text)
+        if match and protocols and protocols[-1]["proto"].upper() == "BGP" and protocols[-1]["peer_address"] is None:
+            try:
+                protocols[-1]["peer_address"] = str(ipaddress.ip_address(match.group(1)))
+            except ValueError:
+                pass
+    return protocols
+
+
+def parse_show_status(data):
+    """`show status` reply (or the welcome banner) -> dict with version, router_id, status, times."""
+    result = {"version": None, "router_id": None, "status": None, "server_time": None,
+              "last_reboot": None, "last_reconfiguration": None}
+    for code, text in parse_reply(data):
+        text = text.strip()
+        if not text:
+            continue
+        match = _WELCOME.match(text) or _VERSION.match(text)
+        if match and result["version"] is None:
+            result["version"] = match.group(1)
+            continue
+        match = _ROUTER_ID.search(text)
+        if match:
+            try:
+                result["router_id"] = str(ipaddress.ip_address(match.group(1)))
+            except ValueError:
+                result["router_id"] = match.group(1)
+            continue
+        for prefix, key in (("Current server time is", "server_time"), ("Last reboot on", "last_reboot"),
+                            ("Last reconfiguration on", "last_reconfiguration")):
+            if text.startswith(prefix):
+                result[key] = text[len(prefix):].strip() or None
+                break
+        else:
+            if code is not None and code < 1000 and code != 1:
+                result["status"] = text
+    return result
+
+
+class BirdClient:
+    """A connection to BIRD's control socket.
+
+        with BirdClient("/var/run/calico/bird.ctl", 2.0) as bird:
+            lines = bird.command("show protocols")   # [(code, text), ...]
+
+    Raises BirdError (with .reason, one short phrase) when the socket is missing, refuses,
+    times out or closes mid-reply.
+    """
+
+    def __init__(self, path=DEFAULT_SOCKET, timeout=DEFAULT_TIMEOUT):
+        self.path = path
+        self.timeout = float(timeout)
+        self.sock = None
+        self.welcome = []
+        self._buffer = b""
+
+    def __enter__(self):
+        self.connect()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def connect(self):
+        if self.sock is not None:
+            return self.welcome
+        if not os.path.exists(self.path):
+            raise BirdError("no socket at %s" % self.path)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.path)
+        except socket.timeout:
+            sock.close()
+            raise BirdError("connecting to %s timed out after %ss" % (self.path, self.timeout), "timed out")
+        except OSError as exc:
+            sock.close()
+            if exc.errno == errno.ECONNREFUSED:
+                raise BirdError("connection refused on %s (stale socket, BIRD not running)" % self.path,
+                                "connection refused")
+            if exc.errno in (errno.EACCES, errno.EPERM):
+                raise BirdError("permission denied on %s" % self.path, "permission denied")
+            if exc.errno == errno.ENOENT:
+                raise BirdError("no socket at %s" % self.path)
+            raise BirdError("cannot connect to %s: %s" % (self.path, exc.strerror or exc))
+        self.sock = sock
+        self.welcome = self._read_reply()
+        return self.welcome
+
+    def close(self):
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            finally:
+                self.sock = None
+                self._buffer = b""
+
+    def _read_reply(self):
+        deadline = time.time() + self.timeout
+        while True:
+            end = self._reply_end(self._buffer)
+            if end is not None:
+                raw, self._buffer = self._buffer[:end], self._buffer[end:]
+                return parse_reply(raw)
+            remaining = deadline - time.time()
+            if remaining <= 0:
+                raise BirdError("no complete reply from %s within %ss (got %r)"
+                                % (self.path, self.timeout, self._buffer[-200:]), "timed out")
+            self.sock.settimeout(remaining)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                raise BirdError("no complete reply from %s within %ss (got %r)"
+                                % (self.path, self.timeout, self._buffer[-200:]), "timed out")
+            except OSError as exc:
+                raise BirdError("reading from %s failed: %s" % (self.path, exc.strerror or exc))
+            if not chunk:
+                raise BirdError("BIRD closed %s mid-reply (got %r)" % (self.path, self._buffer[-200:]),
+                                "connection closed")
+            self._buffer += chunk
+
+    @staticmethod
+    def _reply_end(buf):
+        """Offset just past the last line of the first complete reply in BUF, or None."""
+        start = 0
+        while True:
+            nl = buf.find(b"\n", start)
+            if nl < 0:
+                return None
+            line = buf[start:nl]
+            if len(line) >= 5 and line[:4].isdigit() and line[4:5] == b" ":
+                return nl + 1
+            start = nl + 1
+
+    def command(self, text):
+        """Send one CLI command, return its reply as [(code, text), ...]."""
+        self.connect()
+        try:
+            self.sock.sendall(to_text(text).strip().encode("utf-8") + b"\n")
+        except socket.timeout:
+            raise BirdError("sending to %s timed out" % self.path, "timed out")
+        except OSError as exc:
+            raise BirdError("sending to %s failed: %s" % (self.path, exc.strerror or exc), "connection closed")
+        return self._read_reply()
+
+
+def empty_state(path, reason=None):
+    return {"socket": path, "running": False, "reason": reason, "version": None,
+            "router_id": None, "protocols": []}
+
+
+def bird_state(path=DEFAULT_SOCKET, timeout=DEFAULT_TIMEOUT, details=True):
+    """BIRD's state as the contract's BirdInfo dict. Never raises.
+
+    Asks `show status` and `show protocols`; with DETAILS, `show protocols all <name>` for
+    BGP protocols whose name does not carry the peer address.
+    """
+    state = empty_state(path)
+    try:
+        with BirdClient(path, timeout) as bird:
+            state["running"] = True
+            status = parse_show_status(bird.welcome)
+            reply = bird.command("show status")
+            error = reply_error(reply)
+            if not error:
+                got = parse_show_status(reply)
+                status.update(dict((k, v) for k, v in got.items() if v is not None))
+            state["version"] = status["version"]
+            state["router_id"] = status["router_id"]
+            reply = bird.command("show protocols")
+            perror = reply_error(reply)
+            if perror and not perror.startswith("8003"):
+                error = error or perror
+            state["protocols"] = parse_show_protocols(reply)
+            if details:
+                for proto in state["protocols"]:
+                    if proto["proto"].upper() == "BGP" and proto["peer_address"] is None:
+                        more = parse_show_protocols(bird.command("show protocols all \"%s\"" % proto["name"]))
+                        if more and more[0]["peer_address"]:
+                            proto["peer_address"] = more[0]["peer_address"]
+            if error:
+                state["reason"] = "BIRD answered with an error: %s" % error
+    except BirdError as exc:
+        state["reason"] = str(exc) if state["running"] else exc.reason
+    return state

@@ -1,0 +1,304 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) meshdoctor maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What Calico's datastore says about each node: BGP address, tunnel addresses, AS number,
+block affinities (and, with Kubernetes, InternalIP and the calico-node pods).
+
+etcdv3: etcd's v3 JSON gateway (POST <endpoint>/v3/kv/range) with urllib, at Calico's key
+layout. Kubernetes: `kubectl ... -o json` through a module.run_command-like callable.
+parse_* functions take text/dicts and never raise.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import json
+import ssl
+import urllib.error
+
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node import parse_kubectl_pods
+from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, as_list, loads_or_none, run_ok, to_text
+
+NODES_PREFIX = "/calico/resources/v3/projectcalico.org/nodes/"
+AFFINITY_PREFIX = "/calico/ipam/v2/host/"
+GATEWAY_PATHS = ("/v3/kv/range", "/v3beta/kv/range", "/v3alpha/kv/range")
+ANNOTATIONS = {
+    "ipv4_address": "projectcalico.org/IPv4Address",
+    "ipv4_ipip_tunnel_addr": "projectcalico.org/IPv4IPIPTunnelAddr",
+    "ipv4_vxlan_tunnel_addr": "projectcalico.org/IPv4VXLANTunnelAddr",
+    "ipv6_address": "projectcalico.org/IPv6Address",
+    "as_number": "projectcalico.org/ASNumber",
+}
+
+
+class DatastoreError(Exception):
+    """The datastore could not be read; str() says what was tried and what came back."""
+
+
+def empty_node():
+    return {"ipv4_address": None, "ipv4_ipip_tunnel_addr": None, "ipv4_vxlan_tunnel_addr": None,
+            "ipv6_address": None, "as_number": None, "internal_ip": None, "blocks": []}
+
+
+def _as_number(value):
+    text = to_text(value).strip() if value is not None else ""
+    if text.isdigit():
+        return int(text)
+    return text or None
+
+
+def _str_or_none(value):
+    text = to_text(value).strip() if value is not None else ""
+    return text or None
+
+
+# ------------------------------------------------------------------------- etcd
+def _b64(text):
+    return base64.b64encode(to_text(text).encode("utf-8")).decode("ascii")
+
+
+def prefix_range_end(prefix):
+    """etcd's range_end for 'every key starting with PREFIX'."""
+    data = bytearray(to_text(prefix).encode("utf-8"))
+    while data:
+        if data[-1] < 0xFF:
+            data[-1] += 1
+            return bytes(data)
+        data.pop()
+    return b"\0"
+
+
+def range_request(prefix):
+    """The JSON body for a prefix range request."""
+    return {"key": _b64(prefix), "range_end": base64.b64encode(prefix_range_end(prefix)).decode("ascii")}
+
+
+def parse_range_response(data):
+    """etcd gateway range reply (text or dict) -> [(key, value text), ...]; bad input -> []."""
+    if not isinstance(data, dict):
+        data = loads_or_none(data)
+    if not isinstance(data, dict):
+        return []
+    out = []
+    for kv in as_list(data.get("kvs")):
+        if not isinstance(kv, dict):
+            continue
+        try:
+            key = base64.b64decode(kv.get("key") or "", validate=True).decode("utf-8", "replace")
+            value = base64.b64decode(kv.get("value") or "", validate=True).decode("utf-8", "replace")
+        except (ValueError, TypeError):
+            continue
+        if not key:
+            continue
+        out.append((key, value))
+    return out
+
+
+def parse_etcd_node(value):
+    """A Calico v3 Node resource (JSON text or dict) -> the contract's node entry (blocks empty)."""
+    res = value if isinstance(value, dict) else loads_or_none(value)
+    node = empty_node()
+    if not isinstance(res, dict):
+        return node
+    spec = as_dict(res.get("spec"))
+    bgp = as_dict(spec.get("bgp"))
+    node["ipv4_address"] = _str_or_none(bgp.get("ipv4Address"))
+    node["ipv6_address"] = _str_or_none(bgp.get("ipv6Address"))
+    node["ipv4_ipip_tunnel_addr"] = _str_or_none(bgp.get("ipv4IPIPTunnelAddr"))
+    node["ipv4_vxlan_tunnel_addr"] = _str_or_none(spec.get("ipv4VXLANTunnelAddr"))
+    node["as_number"] = _as_number(bgp.get("asNumber"))
+    for addr in as_list(spec.get("addresses")):
+        if isinstance(addr, dict) and addr.get("type") == "InternalIP" and addr.get("address"):
+            node["internal_ip"] = _str_or_none(addr.get("address"))
+            break
+    return node
+
+
+def parse_affinity_key(key):
+    """'/calico/ipam/v2/host/ai/ipv4/block/172.16.2.0-24' -> ('ai', '172.16.2.0/24'), else (None, None)."""
+    key = to_text(key)
+    if not key.startswith(AFFINITY_PREFIX):
+        return None, None
+    parts = key[len(AFFINITY_PREFIX):].split("/")
+    if len(parts) != 4 or parts[1] not in ("ipv4", "ipv6") or parts[2] != "block" or "-" not in parts[3]:
+        return None, None
+    net, _sep, size = parts[3].rpartition("-")
+    if not size.isdigit():
+        return None, None
+    return parts[0], "%s/%s" % (net, size)
+
+
+def parse_etcd(node_kvs, affinity_kvs):
+    """[(key, value)] of Node resources and of affinities -> {node name: node entry}."""
+    nodes = {}
+    for key, value in node_kvs or []:
+        key = to_text(key)
+        if key.startswith(NODES_PREFIX) and key[len(NODES_PREFIX):]:
+            nodes[key[len(NODES_PREFIX):]] = parse_etcd_node(value)
+    for key, value in affinity_kvs or []:
+        name, cidr = parse_affinity_key(key)
+        if name is None:
+            continue
+        meta = loads_or_none(value)
+        if isinstance(meta, dict) and (meta.get("deleted") is True or meta.get("state") == "pendingDeletion"):
+            continue
+        nodes.setdefault(name, empty_node())["blocks"].append(cidr)
+    for node in nodes.values():
+        node["blocks"] = sorted(set(node["blocks"]))
+    return dict(sorted(nodes.items()))
+
+
+def etcd_range(endpoint, prefix, timeout=5.0, ca_cert=None, cert=None, key=None):
+    """Every key under PREFIX through ENDPOINT's JSON gateway -> [(key, value)]. Raises DatastoreError."""
+    body = json.dumps(range_request(prefix))
+    last = None
+    for path in GATEWAY_PATHS:
+        url = endpoint.rstrip("/") + path
+        try:
+            resp = open_url(url, data=body, headers={"Content-Type": "application/json"}, method="POST",
+                            use_proxy=False, timeout=timeout, ca_path=ca_cert, client_cert=cert, client_key=key,
+                            follow_redirects="none", use_netrc=False)
+            try:
+                raw = resp.read()
+            finally:
+                resp.close()
+        except urllib.error.HTTPError as exc:
+            last = "POST %s: HTTP %s" % (url, exc.code)
+            if exc.code == 404:
+                continue
+            raise DatastoreError(last)
+        except (urllib.error.URLError, ssl.SSLError, OSError, ValueError) as exc:
+            raise DatastoreError("POST %s: %s" % (url, getattr(exc, "reason", None) or exc))
+        except Exception as exc:  # pylint: disable=broad-except
+            # open_url raises its own ConnectionError/SSLValidationError types.
+            raise DatastoreError("POST %s: %s" % (url, exc))
+        data = loads_or_none(raw)
+        if not isinstance(data, dict):
+            raise DatastoreError("POST %s: not JSON: %r" % (url, to_text(raw)[:200]))
+        if "header" not in data and "kvs" not in data:
+            raise DatastoreError("POST %s: %s" % (url, data.get("error") or data.get("message") or to_text(raw)[:200]))
+        return parse_range_response(data)
+    raise DatastoreError(last or "no etcd JSON gateway answered")
+
+
+def read_etcd(endpoints, timeout=5.0, ca_cert=None, cert=None, key=None):
+    """-> (nodes, endpoint that answered, errors of the endpoints tried before). Tries ENDPOINTS in
+    order; raises DatastoreError when none answers."""
+    errors = []
+    for endpoint in endpoints or []:
+        try:
+            node_kvs = etcd_range(endpoint, NODES_PREFIX, timeout, ca_cert, cert, key)
+            affinity_kvs = etcd_range(endpoint, AFFINITY_PREFIX, timeout, ca_cert, cert, key)
+            return parse_etcd(node_kvs, affinity_kvs), endpoint, errors
+        except DatastoreError as exc:
+            errors.append(str(exc))
+    raise DatastoreError("no etcd endpoint answered: %s" % ("; ".join(errors) or "no endpoints given"))
+
+
+# ------------------------------------------------------------------------- Kubernetes
+def parse_k8s_nodes(text):
+    """`kubectl get nodes -o json` -> {node name: node entry} (blocks empty)."""
+    nodes = {}
+    for item in as_list(as_dict(loads_or_none(text)).get("items")):
+        if not isinstance(item, dict):
+            continue
+        meta = as_dict(item.get("metadata"))
+        name = _str_or_none(meta.get("name"))
+        if not name:
+            continue
+        annotations = as_dict(meta.get("annotations"))
+        node = empty_node()
+        for field, annotation in ANNOTATIONS.items():
+            node[field] = _str_or_none(annotations.get(annotation))
+        node["as_number"] = _as_number(node["as_number"])
+        for addr in as_list(as_dict(item.get("status")).get("addresses")):
+            if isinstance(addr, dict) and addr.get("type") == "InternalIP" and addr.get("address"):
+                node["internal_ip"] = _str_or_none(addr["address"])
+                break
+        nodes[name] = node
+    return nodes
+
+
+def parse_block_affinities(text):
+    """`kubectl get blockaffinities.crd.projectcalico.org -o json` -> {node: [cidr, ...]}."""
+    out = {}
+    for item in as_list(as_dict(loads_or_none(text)).get("items")):
+        spec = as_dict(as_dict(item).get("spec"))
+        if not spec.get("node") or not spec.get("cidr"):
+            continue
+        if to_text(spec.get("deleted")).lower() == "true" or spec.get("state") == "pendingDeletion":
+            continue
+        out.setdefault(to_text(spec["node"]), []).append(to_text(spec["cidr"]))
+    return dict((k, sorted(set(v))) for k, v in out.items())
+
+
+def merge_k8s(nodes, affinities):
+    nodes = dict(nodes)
+    for name, blocks in (affinities or {}).items():
+        nodes.setdefault(name, empty_node())["blocks"] = list(blocks)
+    return dict(sorted(nodes.items()))
+
+
+def pod_entries(text):
+    """calico-node pods as the contract lists them: {name, node, ready, phase, env, image}."""
+    return [dict((k, pod[k]) for k in ("name", "node", "ready", "phase", "env", "image"))
+            for pod in parse_kubectl_pods(text)]
+
+
+def read_kubernetes(run_command, kubectl="kubectl", kubeconfig=None):
+    """-> (nodes, pods, warnings). Raises DatastoreError when the nodes cannot be listed."""
+    base = [kubectl] + (["--kubeconfig", kubeconfig] if kubeconfig else [])
+    warnings = []
+    out, err = run_ok(run_command, base + ["get", "nodes", "-o", "json"])
+    if out is None:
+        raise DatastoreError(err)
+    if not isinstance(loads_or_none(out), dict):
+        raise DatastoreError("kubectl get nodes -o json printed no JSON: %r" % to_text(out)[:200])
+    nodes = parse_k8s_nodes(out)
+    aff_out, err = run_ok(run_command, base + ["get", "blockaffinities.crd.projectcalico.org", "-o", "json"])
+    if aff_out is None:
+        warnings.append("could not list block affinities: %s" % err)
+    pods_out, err = run_ok(run_command, base + ["get", "pods", "-n", "kube-system", "-l", "k8s-app=calico-node",
+                                                "-o", "json"])
+    if pods_out is None:
+        warnings.append("could not list calico-node pods: %s" % err)
+    return merge_k8s(nodes, parse_block_affinities(aff_out or "")), pod_entries(pods_out or ""), warnings
+
+
+def datastore_state(run_command, datastore="auto", etcd_endpoints=None, etcd_ca_cert=None, etcd_cert=None,
+                    etcd_key=None, kubectl="kubectl", kubeconfig=None, timeout=5.0, kubectl_path=None):
+    """-> (result, warnings). result: {datastore, reachable, reason, nodes, calico_node_pods}.
+
+    KUBECTL_PATH is kubectl resolved on PATH (None when not found) for datastore=auto.
+    """
+    warnings = []
+    result = {"datastore": None, "reachable": False, "reason": None, "nodes": {}, "calico_node_pods": []}
+    if datastore == "auto":
+        if etcd_endpoints:
+            datastore = "etcdv3"
+        elif kubectl_path:
+            datastore = "kubernetes"
+        else:
+            result["reason"] = "datastore=auto: no etcd_endpoints given and no kubectl found"
+            return result, warnings
+    result["datastore"] = datastore
+    try:
+        if datastore == "etcdv3":
+            if not etcd_endpoints:
+                raise DatastoreError("datastore=etcdv3 needs etcd_endpoints")
+            result["nodes"], _endpoint, errors = read_etcd(etcd_endpoints, timeout, etcd_ca_cert, etcd_cert, etcd_key)
+            warnings.extend("etcd endpoint skipped: %s" % e for e in errors)
+        else:
+            nodes, pods, more = read_kubernetes(run_command, kubectl_path or kubectl, kubeconfig)
+            result["nodes"], result["calico_node_pods"] = nodes, pods
+            warnings.extend(more)
+        result["reachable"] = True
+    except DatastoreError as exc:
+        result["reason"] = str(exc)
+    return result, warnings

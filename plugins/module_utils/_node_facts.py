@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) meshdoctor maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Everything node_facts gathers, in one pass: the contract's `ansible_facts.meshdoctor`."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import socket
+import time
+
+from ansible_collections.meshdoctor.calico.plugins.module_utils._autodetect import predict
+from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import bird_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node import calico_node_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._common import utc_now
+from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import DockerAPI, docker_info
+from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_interfaces, collect_routes
+
+SCHEMA = 1
+
+
+def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version=None, log_lines=2000,
+           route_tables=("main",), bird_timeout=2.0, docker_timeout=3.0, reach=None):
+    """-> the facts dict (its 'warnings' list included). Never raises on what it reads."""
+    started = time.time()
+    warnings = []
+    interfaces, more = collect_interfaces(run_command)
+    warnings.extend(more)
+    routes, more = collect_routes(run_command, tables=route_tables or ["main"], families=("ipv4",))
+    warnings.extend(more)
+
+    api = DockerAPI(docker_socket, docker_timeout)
+    docker, more = docker_info(interfaces, docker_socket, docker_timeout, api=api)
+    warnings.extend(more)
+
+    bird = {"ipv4": bird_state(bird_socket, bird_timeout), "ipv6": bird_state(bird6_socket, bird_timeout)}
+
+    calico, more = calico_node_state(run_command, docker_socket, log_lines,
+                                     docker_api=api if docker["docker_available"] else None,
+                                     timeout=docker_timeout)
+    warnings.extend(more)
+    if calico_version:
+        if calico["calico_version"] and calico["calico_version"] != calico_version:
+            warnings.append("calico_version=%s given, calico-node reports %s: predicting with %s"
+                            % (calico_version, calico["calico_version"], calico_version))
+        calico["calico_version"] = calico["calico_version"] or calico_version
+    version = calico_version or calico["calico_version"]
+    kwargs = {"reach": reach} if reach is not None else {}
+    prediction, more = predict(interfaces, calico["autodetection_method"], version, **kwargs)
+    warnings.extend(more)
+
+    return {
+        "schema": SCHEMA,
+        "hostname": socket.gethostname(),
+        "collected_at": utc_now(),
+        "duration_s": round(time.time() - started, 3),
+        "interfaces": interfaces,
+        "routes": routes,
+        "docker": docker,
+        "bird": bird,
+        "calico_node": calico,
+        "autodetection": prediction,
+        "warnings": warnings,
+    }

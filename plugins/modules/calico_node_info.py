@@ -1,0 +1,172 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) meshdoctor maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: calico_node_info
+short_description: Find how calico-node runs on the node, its settings and its autodetection log lines
+version_added: 0.1.0
+description:
+  - Finds calico-node on this host and reports how it runs (C(docker), C(kubernetes),
+    C(systemd), C(process) or C(none)), its image and Calico version, the environment variables
+    that decide its address (C(IP), C(IP_AUTODETECTION_METHOD), C(CALICO_ROUTER_ID),
+    C(NODENAME)...) and the evidence lines of its log (the address it autodetected and on which
+    interface, C(IPv4 address has changed), C(is already using the IPv4 address)).
+  - "Looks in this order: with I(kubectl), the calico-node pod of this node; a Docker container
+    named C(calico-node) (or a Kubernetes one run by Docker) through the engine's API; a process
+    found in C(/proc) (Kubernetes pod, systemd unit C(calico-node.service) or plain process)."
+  - For Docker, systemd and plain processes, C(/etc/calico/calico.env) overrides the container
+    or process environment, as those installs read it.
+author:
+  - meshdoctor maintainers (@meshdoctor)
+attributes:
+  check_mode:
+    description: The module only reads, so it runs normally in check mode.
+    support: full
+  diff_mode:
+    description: Nothing is changed, so there is no diff.
+    support: none
+  platform:
+    description: Linux hosts.
+    support: full
+    platforms: posix
+options:
+  docker_socket:
+    description: Path of the Docker engine's API socket.
+    type: path
+    default: /var/run/docker.sock
+  log_lines:
+    description: How many of calico-node's most recent log lines to scan.
+    type: int
+    default: 2000
+  kubectl:
+    description:
+      - Path of C(kubectl). When given, the calico-node pod of I(node_name) is read through the
+        Kubernetes API (C(kubectl get pods), C(kubectl logs)) before anything else.
+    type: path
+  kubeconfig:
+    description: Kubeconfig file for I(kubectl).
+    type: path
+  node_name:
+    description: Kubernetes node name of this host for I(kubectl); defaults to the host name.
+    type: str
+seealso:
+  - module: meshdoctor.calico.node_facts
+"""
+
+EXAMPLES = r"""
+- name: How does calico-node run here?
+  meshdoctor.calico.calico_node_info:
+  register: calico
+
+- name: Read it from the Kubernetes API instead
+  meshdoctor.calico.calico_node_info:
+    kubectl: /usr/local/bin/kubectl
+    kubeconfig: /etc/kubernetes/admin.conf
+    node_name: ai
+"""
+
+RETURN = r"""
+deployment:
+  description: How calico-node runs here.
+  returned: always
+  type: str
+  sample: docker
+running:
+  description: Whether it runs.
+  returned: always
+  type: bool
+reason:
+  description: Why it does not run or was not found, else null.
+  returned: always
+  type: str
+container_id:
+  description: Docker or CRI container id, else null.
+  returned: always
+  type: str
+image:
+  description: Container image, else null.
+  returned: always
+  type: str
+  sample: calico/node:v3.24.5
+calico_version:
+  description: Calico version from the image tag or C(CALICO_VERSION), else null.
+  returned: always
+  type: str
+  sample: v3.24.5
+env:
+  description: The variables that matter, null when unset.
+  returned: always
+  type: dict
+  sample: {IP: autodetect, IP_AUTODETECTION_METHOD: first-found, NODENAME: ai, CALICO_ROUTER_ID: null}
+autodetection_method:
+  description: The effective IPv4 autodetection method (C(first-found) when unset or empty).
+  returned: always
+  type: str
+  sample: first-found
+log_evidence:
+  description: Evidence lines of the log, oldest first.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - kind: autodetected
+      line: "2018-10-19 06:41:19.968 [INFO][10] startup.go 564: Using autodetected IPv4 address on interface br-cddff8a3b81c: 172.19.0.1/16"
+      version: 4
+      address: 172.19.0.1/16
+      interface: br-cddff8a3b81c
+      method: first-found
+      original: null
+      updated: null
+detected_address:
+  description: Address of the newest IPv4 autodetection line, else null.
+  returned: always
+  type: str
+  sample: 172.19.0.1/16
+detected_interface:
+  description: Interface of the newest IPv4 autodetection line, else null.
+  returned: always
+  type: str
+  sample: br-cddff8a3b81c
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node import calico_node_state
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            docker_socket=dict(type="path", default="/var/run/docker.sock"),
+            log_lines=dict(type="int", default=2000),
+            kubectl=dict(type="path"),
+            kubeconfig=dict(type="path"),
+            node_name=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    if module.params["log_lines"] < 0:
+        module.fail_json(msg="log_lines must be 0 or more, got %s" % module.params["log_lines"])
+    info, warnings = calico_node_state(
+        module.run_command,
+        docker_socket=module.params["docker_socket"],
+        log_lines=module.params["log_lines"],
+        kubectl=module.params["kubectl"],
+        kubeconfig=module.params["kubeconfig"],
+        node_name=module.params["node_name"],
+    )
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(changed=False, **info)
+
+
+if __name__ == "__main__":
+    main()

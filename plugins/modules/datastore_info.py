@@ -1,0 +1,179 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) meshdoctor maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: datastore_info
+short_description: Read each node's BGP address, tunnel addresses and blocks from Calico's datastore
+version_added: 0.1.0
+description:
+  - Reads, for every node, the BGP address Calico stored (what the other nodes peer with),
+    IPIP/VXLAN tunnel addresses, AS number, block affinities and, with the Kubernetes
+    datastore, the node's InternalIP and the calico-node pods.
+  - "etcdv3: through etcd's v3 JSON gateway (C(POST <endpoint>/v3/kv/range)) at Calico's key
+    layout, trying I(etcd_endpoints) in order. Kubernetes: through C(kubectl) (node
+    annotations C(projectcalico.org/IPv4Address)..., C(blockaffinities.crd.projectcalico.org),
+    the C(k8s-app=calico-node) pods)."
+  - Run it once, on a control-plane host. An unreachable datastore is reported
+    (C(reachable=false), C(reason)) unless I(fail_on_unreachable) is set.
+author:
+  - meshdoctor maintainers (@meshdoctor)
+attributes:
+  check_mode:
+    description: The module only reads, so it runs normally in check mode.
+    support: full
+  diff_mode:
+    description: Nothing is changed, so there is no diff.
+    support: none
+  platform:
+    description: Any host that reaches the datastore.
+    support: full
+    platforms: posix
+options:
+  datastore:
+    description:
+      - Which datastore to read. C(auto) reads etcdv3 when I(etcd_endpoints) is given, else
+        Kubernetes when I(kubectl) is found.
+    type: str
+    choices: [auto, kubernetes, etcdv3]
+    default: auto
+  etcd_endpoints:
+    description: etcd client URLs, for example C(https://192.168.1.196:2379), tried in order.
+    type: list
+    elements: str
+    default: []
+  etcd_ca_cert:
+    description: CA certificate to verify etcd's server certificate with.
+    type: path
+  etcd_cert:
+    description: Client certificate for etcd.
+    type: path
+  etcd_key:
+    description: Private key of I(etcd_cert).
+    type: path
+  kubectl:
+    description: The C(kubectl) program (a name looked up on PATH, or a path).
+    type: str
+    default: kubectl
+  kubeconfig:
+    description: Kubeconfig file for I(kubectl).
+    type: path
+  timeout:
+    description: Seconds to wait for each etcd answer.
+    type: float
+    default: 5
+  fail_on_unreachable:
+    description: Fail instead of returning C(reachable=false) when the datastore cannot be read.
+    type: bool
+    default: false
+seealso:
+  - module: meshdoctor.calico.node_facts
+"""
+
+EXAMPLES = r"""
+- name: Read the etcdv3 datastore
+  meshdoctor.calico.datastore_info:
+    datastore: etcdv3
+    etcd_endpoints: ["https://192.168.1.196:2379"]
+    etcd_ca_cert: /etc/kubernetes/pki/etcd/ca.crt
+    etcd_cert: /etc/kubernetes/pki/etcd/peer.crt
+    etcd_key: /etc/kubernetes/pki/etcd/peer.key
+  register: calico_datastore
+  run_once: true
+
+- name: Read the Kubernetes datastore
+  meshdoctor.calico.datastore_info:
+    kubeconfig: /etc/kubernetes/admin.conf
+  run_once: true
+"""
+
+RETURN = r"""
+datastore:
+  description: The datastore type read (C(etcdv3) or C(kubernetes)), null when none could be chosen.
+  returned: always
+  type: str
+  sample: etcdv3
+reachable:
+  description: Whether the datastore answered.
+  returned: always
+  type: bool
+reason:
+  description: Why it could not be read, else null.
+  returned: always
+  type: str
+nodes:
+  description: Per node name, what the datastore says about it.
+  returned: always
+  type: dict
+  sample:
+    ai:
+      ipv4_address: 172.19.0.1/16
+      ipv4_ipip_tunnel_addr: null
+      ipv4_vxlan_tunnel_addr: null
+      ipv6_address: null
+      as_number: null
+      internal_ip: null
+      blocks: [172.16.2.0/24]
+calico_node_pods:
+  description: Kubernetes only, the calico-node pods with name, node, ready, phase, env and image.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import datastore_state
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            datastore=dict(type="str", choices=["auto", "kubernetes", "etcdv3"], default="auto"),
+            etcd_endpoints=dict(type="list", elements="str", default=[]),
+            etcd_ca_cert=dict(type="path"),
+            etcd_cert=dict(type="path"),
+            etcd_key=dict(type="path", no_log=False),
+            kubectl=dict(type="str", default="kubectl"),
+            kubeconfig=dict(type="path"),
+            timeout=dict(type="float", default=5),
+            fail_on_unreachable=dict(type="bool", default=False),
+        ),
+        required_by={"etcd_key": "etcd_cert"},
+        supports_check_mode=True,
+    )
+    params = module.params
+    kubectl_path = None
+    if params["datastore"] in ("auto", "kubernetes"):
+        kubectl_path = module.get_bin_path(params["kubectl"])
+        if params["datastore"] == "kubernetes" and not kubectl_path:
+            kubectl_path = params["kubectl"]
+    result, warnings = datastore_state(
+        module.run_command,
+        datastore=params["datastore"],
+        etcd_endpoints=params["etcd_endpoints"],
+        etcd_ca_cert=params["etcd_ca_cert"],
+        etcd_cert=params["etcd_cert"],
+        etcd_key=params["etcd_key"],
+        kubectl=params["kubectl"],
+        kubeconfig=params["kubeconfig"],
+        timeout=params["timeout"],
+        kubectl_path=kubectl_path,
+    )
+    for warning in warnings:
+        module.warn(warning)
+    if not result["reachable"] and params["fail_on_unreachable"]:
+        module.fail_json(msg="Calico datastore (%s) unreachable: %s" % (result["datastore"] or params["datastore"], result["reason"]),
+                         **result)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

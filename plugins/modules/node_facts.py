@@ -1,0 +1,157 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) meshdoctor maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: node_facts
+short_description: Gather everything meshdoctor needs from one Calico node in one round trip
+version_added: 0.1.0
+description:
+  - Reads, in one module run, the node's interfaces and main-table routes (iproute2 JSON), the
+    Linux bridges that look like Docker's joined with what the Docker engine says about them,
+    BIRD's IPv4 and IPv6 state over its control sockets, how calico-node runs here (Docker
+    container, Kubernetes pod, systemd unit or process) with its settings and the evidence
+    lines of its log, and a prediction of which address calico-node's IP autodetection would
+    choose now.
+  - Returns it all as C(ansible_facts.meshdoctor) in the shape documented in
+    C(docs/facts-schema.md) of the collection. Nothing is changed on the node.
+  - What cannot be read (no Docker engine, BIRD not running) is reported in the facts, and as
+    C(warnings) when it is unexpected; the module fails only on invalid options.
+  - Runs on the node with the Python standard library only; C(ip) (iproute2) must be installed.
+author:
+  - meshdoctor maintainers (@meshdoctor)
+attributes:
+  check_mode:
+    description: The module only reads, so it runs normally in check mode.
+    support: full
+  diff_mode:
+    description: Nothing is changed, so there is no diff.
+    support: none
+  facts:
+    description: Sets C(ansible_facts.meshdoctor).
+    support: full
+  platform:
+    description: Linux hosts with iproute2.
+    support: full
+    platforms: posix
+options:
+  bird_socket:
+    description: Path of BIRD's (IPv4) control socket as calico-node creates it.
+    type: path
+    default: /var/run/calico/bird.ctl
+  bird6_socket:
+    description: Path of BIRD's IPv6 control socket.
+    type: path
+    default: /var/run/calico/bird6.ctl
+  docker_socket:
+    description: Path of the Docker engine's API socket. A missing socket is a normal answer.
+    type: path
+    default: /var/run/docker.sock
+  calico_version:
+    description:
+      - Calico release to model the autodetection prediction on, for example C(v3.24.5).
+      - Wins over the version read from calico-node's image or environment; when neither is
+        known, the newest behaviour is assumed and a warning says so.
+    type: str
+  log_lines:
+    description: How many of calico-node's most recent log lines to scan for evidence.
+    type: int
+    default: 2000
+  route_tables:
+    description: Routing tables to list (names or numbers).
+    type: list
+    elements: str
+    default: [main]
+notes:
+  - Needs root (or access to the sockets and C(/proc)) to see BIRD, Docker and calico-node.
+seealso:
+  - module: meshdoctor.calico.interface_info
+  - module: meshdoctor.calico.route_info
+  - module: meshdoctor.calico.docker_bridge_info
+  - module: meshdoctor.calico.bird_info
+  - module: meshdoctor.calico.calico_node_info
+"""
+
+EXAMPLES = r"""
+- name: Gather meshdoctor facts on every node
+  meshdoctor.calico.node_facts:
+
+- name: Model the autodetection of a given release, scan a longer log
+  meshdoctor.calico.node_facts:
+    calico_version: v3.24.5
+    log_lines: 10000
+
+- name: Show which address first-found would pick
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts.meshdoctor.autodetection.first_found }}"
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: Facts set by the module.
+  returned: always
+  type: dict
+  contains:
+    meshdoctor:
+      description:
+        - Everything gathered, with keys C(schema), C(hostname), C(collected_at), C(duration_s),
+          C(interfaces), C(routes), C(docker), C(bird), C(calico_node), C(autodetection) and
+          C(warnings); see C(docs/facts-schema.md) and the C(*_info) modules for each part.
+      returned: always
+      type: dict
+      sample:
+        schema: 1
+        hostname: ai
+        collected_at: "2026-11-24T13:50:00Z"
+        duration_s: 0.21
+        interfaces: []
+        routes: []
+        docker: {docker_available: false, docker_reason: "no socket at /var/run/docker.sock", bridges: []}
+        bird: {ipv4: {running: true, router_id: 172.19.0.1, protocols: []}, ipv6: {running: false}}
+        calico_node: {deployment: docker, autodetection_method: first-found}
+        autodetection: {method: first-found, first_found: {interface: br-cddff8a3b81c, address: 172.19.0.1/16}}
+        warnings: []
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.meshdoctor.calico.plugins.module_utils._node_facts import gather
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            bird_socket=dict(type="path", default="/var/run/calico/bird.ctl"),
+            bird6_socket=dict(type="path", default="/var/run/calico/bird6.ctl"),
+            docker_socket=dict(type="path", default="/var/run/docker.sock"),
+            calico_version=dict(type="str"),
+            log_lines=dict(type="int", default=2000),
+            route_tables=dict(type="list", elements="str", default=["main"]),
+        ),
+        supports_check_mode=True,
+    )
+    if module.params["log_lines"] < 0:
+        module.fail_json(msg="log_lines must be 0 or more, got %s" % module.params["log_lines"])
+    facts = gather(
+        module.run_command,
+        bird_socket=module.params["bird_socket"],
+        bird6_socket=module.params["bird6_socket"],
+        docker_socket=module.params["docker_socket"],
+        calico_version=module.params["calico_version"],
+        log_lines=module.params["log_lines"],
+        route_tables=module.params["route_tables"],
+    )
+    for warning in facts["warnings"]:
+        module.warn(warning)
+    module.exit_json(changed=False, ansible_facts={"meshdoctor": facts})
+
+
+if __name__ == "__main__":
+    main()
