@@ -7,7 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 debian_packages=(bird openssh-server docker.io etcd-server etcd-client iproute2 procps psmisc
-                 util-linux tini git rsync chromium python3 python3-venv ca-certificates)
+                 util-linux tini git rsync chromium shellcheck python3 python3-venv ca-certificates)
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,0 +1,230 @@
+"""playbooks/diagnose.yml against the seed lab: the healthy mesh with its latent risk, the
+outage on ai explained, hosts that cannot be collected, the HTML report in a browser, the
+paramiko connection, and proof that diagnose changes no host.
+
+Healthy-lab tests come first; tests using `seed_lab_outage` run after every healthy-lab test
+of the session (see conftest.py)."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ARTIFACTS = os.path.join(REPO, "tests", "artifacts")
+SEED_HOSTS = {"master": "192.168.1.196", "ai": "192.168.1.188", "hp": "192.168.1.172", "ml": "192.168.1.121"}
+STRAY_BRIDGE_RE = re.compile(r"br-[0-9a-f]{12}")
+
+pytestmark = pytest.mark.lab
+
+# What a host looks like: diagnose must leave all of it as it was. Read from outside the
+# hosts (their network namespaces and the lab's per-host directories), so that it works
+# whatever state the hosts' sshd is in.
+LAB_STATE = os.path.join(REPO, ".lab")
+
+
+def _run(cmd):
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    return "$ %s (exit %d)\n%s%s" % (" ".join(cmd[-4:]), proc.returncode, proc.stdout, proc.stderr)
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        return "unreadable: %s" % exc.strerror
+
+
+def playbook(lab_shell, name, *extra, timeout=900):
+    """Run playbooks/NAME.yml on the lab inventory from the controller namespace."""
+    cmd = ["ansible-playbook", "-i", os.path.join(REPO, ".lab", "inventory.yml"),
+           os.path.join(REPO, "playbooks", name + ".yml")] + list(extra)
+    proc = lab_shell(cmd, timeout=timeout)
+    proc.output = proc.stdout + proc.stderr
+    return proc
+
+
+def snapshot(lab_shell=None, hosts=tuple(SEED_HOSTS)):
+    """{host: text} of every host's addresses, links, routes, Docker networks and containers,
+    calico-node's start time, bird.cfg and calico.env."""
+    del lab_shell
+    out = {}
+    for host in hosts:
+        netns = ["ip", "netns", "exec", "md-" + host]
+        docker = ["docker", "-H", "unix://" + os.path.join(LAB_STATE, "hosts", host, "run", "docker.sock")]
+        etc = os.path.join(LAB_STATE, "hosts", host, "etc-calico")
+        parts = [
+            _run(netns + ["ip", "-json", "addr"]),
+            _run(netns + ["ip", "-json", "link"]),
+            _run(netns + ["ip", "-json", "route", "show", "table", "all"]),
+            _run(docker + ["network", "ls", "--format", "{{.ID}} {{.Name}} {{.Driver}}"]),
+            _run(docker + ["ps", "-a", "--format", "{{.Names}} {{.State}}"]),
+            _run(docker + ["inspect", "-f", "{{.State.StartedAt}}", "calico-node"]),
+            "bird.cfg:\n" + _read(os.path.join(etc, "confd", "config", "bird.cfg")),
+            "calico.env:\n" + _read(os.path.join(etc, "calico.env")),
+        ]
+        out[host] = "\n".join(parts)
+    return out
+
+
+def assert_unchanged(before, after):
+    assert set(before) == set(after)
+    for host in before:
+        assert after[host] == before[host], "host %s changed:\n%s" % (host, _diff(before[host], after[host]))
+
+
+def _diff(a, b):
+    import difflib
+    return "\n".join(difflib.unified_diff(a.splitlines(), b.splitlines(), "before", "after", lineterm=""))
+
+
+def load_report(report_dir):
+    with open(os.path.join(report_dir, "report.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def findings(report, code=None, node=None):
+    return [f for f in report["findings"]
+            if (code is None or f["code"] == code) and (node is None or f["node"] == node)]
+
+
+def report_dir(tmp_path, name="report"):
+    path = tmp_path / name
+    return str(path)
+
+
+def signature(report):
+    """What a diagnosis found, independent of timing: (code, severity, node) of every finding."""
+    return sorted({(f["code"], f["severity"], f["node"] or "") for f in report["findings"]})
+
+
+# ------------------------------------------------------------------ healthy seed lab
+def test_healthy_mesh_has_no_error_and_warns_about_ai(healthy_seed_lab, lab_shell, tmp_path):
+    before = snapshot(lab_shell)
+    out = report_dir(tmp_path)
+    proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out)
+    assert proc.returncode == 0, proc.output
+    report = load_report(out)
+    assert report["summary"]["errors"] == 0, json.dumps(report["findings"], indent=1)
+    assert report["summary"]["nodes"] == 4
+    risk = findings(report, "AUTODETECTION_RISK", "ai")
+    assert risk and risk[0]["severity"] == "warning", json.dumps(report["findings"], indent=1)
+    assert STRAY_BRIDGE_RE.search(json.dumps(risk[0])), risk[0]
+    assert not [f for f in report["findings"] if f["severity"] == "error"]
+    # The summary table is printed; the run changed nothing anywhere.
+    assert "ai" in proc.stdout and re.search(r"changed=0 ", proc.stdout)
+    assert not re.search(r"changed=[1-9]", proc.stdout), proc.output
+    assert_unchanged(before, snapshot(lab_shell))
+
+
+def test_fail_on_warning_fails_on_the_latent_risk(healthy_seed_lab, lab_shell, tmp_path):
+    out = report_dir(tmp_path)
+    proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out, "-e", "meshdoctor_fail_on=warning")
+    assert proc.returncode != 0, proc.output
+    warned = {f["code"] for f in load_report(out)["findings"] if f["severity"] in ("error", "warning")}
+    assert "AUTODETECTION_RISK" in warned
+    proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out, "-e", "meshdoctor_fail_on=warning",
+                    "-e", '{"meshdoctor_ignore_codes": ["AUTODETECTION_RISK"]}')
+    report = load_report(out)
+    assert not findings(report, "AUTODETECTION_RISK"), report["findings"]
+    if warned == {"AUTODETECTION_RISK"}:
+        assert proc.returncode == 0, proc.output
+
+
+def test_paramiko_gives_the_same_findings(healthy_seed_lab, lab_shell, tmp_path):
+    ssh_dir, paramiko_dir = report_dir(tmp_path, "ssh"), report_dir(tmp_path, "paramiko")
+    proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + ssh_dir)
+    assert proc.returncode == 0, proc.output
+    proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + paramiko_dir,
+                    "-e", "ansible_connection=ansible.builtin.paramiko_ssh")
+    assert proc.returncode == 0, proc.output
+    assert signature(load_report(paramiko_dir)) == signature(load_report(ssh_dir))
+    assert load_report(paramiko_dir)["summary"]["nodes"] == 4
+
+
+def test_stopped_calico_node_and_sshd_become_findings(healthy_seed_lab, lab, lab_shell, tmp_path):
+    """hp without calico-node and ml without sshd: each is a finding, the rest is analysed."""
+    assert lab("fault", "hp", "calico-node").returncode == 0
+    try:
+        assert lab("fault", "ml", "sshd").returncode == 0
+        try:
+            out = report_dir(tmp_path)
+            # No SSH connection sharing: a master connection kept from an earlier test
+            # would still reach ml (its session outlives sshd).
+            proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out,
+                            "-e", "ansible_ssh_args='-o ControlMaster=no -o ControlPath=none'")
+            report = load_report(out)
+        finally:
+            healed_sshd = lab("heal", "ml", "sshd").returncode == 0
+    finally:
+        healed_calico = lab("heal", "hp", "calico-node").returncode == 0
+    if not (healed_sshd and healed_calico):
+        healthy_seed_lab.mark_dirty()
+    assert healed_sshd and healed_calico
+    healthy_seed_lab.wait_established(90)
+
+    assert proc.returncode != 0, proc.output  # both are errors
+    assert "UNREACHABLE" in proc.output and "ml" in proc.output
+    ml = findings(report, node="ml")
+    assert ml and any(f["severity"] == "error" for f in ml), report["findings"]
+    assert any("unreachable" in (f["code"] + f["message"]).lower() for f in ml), ml
+    hp = findings(report, node="hp")
+    assert any(f["severity"] == "error" and re.search(r"calico|bird", (f["code"] + f["message"]).lower()) for f in hp), hp
+    # master and ai were still collected and analysed: ai's latent risk is there.
+    assert findings(report, "AUTODETECTION_RISK", "ai"), report["findings"]
+    rows = {row["node"]: row for row in report["nodes"]} if isinstance(report["nodes"], list) else report["nodes"]
+    assert set(SEED_HOSTS) <= set(rows), rows
+
+
+# ------------------------------------------------------------------ after `lab outage ai`
+def test_outage_root_cause_names_ai_the_bridge_and_both_addresses(seed_lab_outage, lab_shell, tmp_path):
+    before = snapshot(lab_shell)
+    out = report_dir(tmp_path)
+    proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out)
+    assert proc.returncode != 0, proc.output
+    report = load_report(out)
+    assert report["summary"]["errors"] > 0
+    causes = [c for c in report["root_causes"] if c["node"] == "ai"]
+    assert causes, json.dumps(report["root_causes"], indent=1)
+    cause = causes[0]
+    text = json.dumps(cause)
+    assert STRAY_BRIDGE_RE.search(text) and "172.19.0.1" in text and "192.168.1.188" in text, text
+    assert cause["bridge"]["network_name"] == "gerrit_default", cause
+    # The failure message carries the root-cause sentence.
+    sentence = cause["message"]
+    assert "ai" in sentence and "172.19.0.1" in sentence and "192.168.1.188" in sentence, sentence
+    assert sentence.split(".")[0] in " ".join(proc.output.split()), proc.output
+    # The other nodes' sessions to ai are explained by the same root cause, not as separate causes.
+    assert not [c for c in report["root_causes"] if c["node"] in ("master", "hp", "ml") and c.get("severity") == "error"], \
+        json.dumps(report["root_causes"], indent=1)
+    assert_unchanged(before, snapshot(lab_shell))
+    _screenshot(out)
+
+
+def _screenshot(out):
+    """Open report.html in headless Chromium; keep the screenshot as an artifact and as the README's image."""
+    html = os.path.join(out, "report.html")
+    assert os.path.exists(html)
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium is not installed")
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    png = os.path.join(ARTIFACTS, "report.png")
+    if os.path.exists(png):
+        os.unlink(png)
+    profile = tempfile.mkdtemp(prefix="meshdoctor-chromium-")
+    try:
+        proc = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                               "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                               "--disable-sync", "--user-data-dir=" + profile, "--screenshot=" + png,
+                               "--window-size=1400,1000", "file://" + html],
+                              capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    assert os.path.exists(png) and os.path.getsize(png) > 15000, proc.stdout + proc.stderr
+    shutil.copy(html, os.path.join(ARTIFACTS, "report.html"))
+    shutil.copy(png, os.path.join(REPO, "docs", "report.png"))
