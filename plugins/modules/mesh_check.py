@@ -1,0 +1,221 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: meshdoctor maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mesh_check
+short_description: Analyse the Calico node-to-node BGP mesh of all hosts together
+version_added: 0.1.0
+description:
+  - Runs on the controller only (an action plugin); it runs no module on any host.
+  - Reads the C(meshdoctor) facts that M(meshdoctor.calico.node_facts) set on every host in O(hosts), the
+    result of M(meshdoctor.calico.datastore_info) and each host's expected address, and checks the cluster
+    as a whole - every node's address, the N x (N-1) matrix of directed C(Mesh_) BGP sessions, routes to
+    every other node's blocks, latent autodetection risks and stray Docker bridges.
+  - Groups the findings under root causes and tells each in one sentence, writes C(report.json),
+    C(junit.xml) and C(report.html) to O(report_dir) and fails when a finding reaches O(fail_on).
+  - The finding codes are listed in C(docs/findings.md); the report format in C(docs/report-schema.md).
+author:
+  - meshdoctor maintainers (@meshdoctor)
+requirements:
+  - netaddr (on the controller)
+  - jmespath (on the controller, only for O(query))
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: The analysis changes nothing; reports are written in check mode too.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+options:
+  hosts:
+    description:
+      - The hosts of the cluster, e.g. C(ansible_play_hosts_all).
+      - Each host's variables are read from C(hostvars) - the C(meshdoctor) facts and the inventory variables
+        C(ip), C(access_ip), C(ansible_host) and C(meshdoctor_expected_ip).
+    type: list
+    elements: str
+    required: true
+  results:
+    description:
+      - Per host, how collecting its facts went - a dict with C(unreachable) (bool), C(failed) (bool) and C(msg) (str).
+      - A host that is unreachable, failed, or has no C(meshdoctor) facts is reported
+        (C(HOST_UNREACHABLE) or C(COLLECTION_FAILED)) and the other hosts are analysed all the same.
+    type: dict
+  datastore:
+    description:
+      - The result of M(meshdoctor.calico.datastore_info) (may say C(reachable=false)).
+      - Without it, Calico's stored addresses and blocks are not compared.
+    type: dict
+  expected_address_sources:
+    description:
+      - Where the address each node should peer on comes from, in this order.
+      - C(inventory) - the host variable C(ip), then C(access_ip), then C(ansible_host) (only IPv4 addresses).
+      - C(kubernetes) - the node's Kubernetes InternalIP from O(datastore).
+      - C(override) - the host variable C(meshdoctor_expected_ip), which always wins when it is set.
+      - An empty list means the default.
+    type: list
+    elements: str
+    choices: [inventory, kubernetes, override]
+    default: [inventory, kubernetes, override]
+  report_dir:
+    description: The directory (on the controller) the reports are written to; created when missing.
+    type: path
+    default: ./meshdoctor-report
+  formats:
+    description:
+      - Which reports to write - C(json) (C(report.json)), C(junit) (C(junit.xml)), C(html) (C(report.html)),
+        C(text) (C(summary.txt)). An empty list writes none.
+      - A report that cannot be written is a warning, never a failure.
+    type: list
+    elements: str
+    choices: [json, junit, html, text]
+    default: [json, junit, html]
+  fail_on:
+    description: Fail the task when a finding of this severity or worse exists.
+    type: str
+    choices: [error, warning, never]
+    default: error
+  ignore:
+    description: Finding codes to leave out of the findings, the root causes, the verdict and the reports.
+    type: list
+    elements: str
+    default: []
+  query:
+    description: A JMESPath expression applied to the list of findings; its result is returned as RV(selected).
+    type: str
+notes:
+  - The analysis is plain Python on the controller (C(plugins/plugin_utils)); 1000 nodes take well under a second.
+seealso:
+  - module: meshdoctor.calico.node_facts
+  - module: meshdoctor.calico.datastore_info
+"""
+
+EXAMPLES = r"""
+- name: Analyse the mesh of every host of the play
+  meshdoctor.calico.mesh_check:
+    hosts: "{{ ansible_play_hosts_all }}"
+    datastore: "{{ __meshdoctor_datastore }}"
+    report_dir: meshdoctor-report
+  run_once: true
+  register: __meshdoctor_check
+
+- name: Show the summary table and the root causes
+  ansible.builtin.debug:
+    msg: "{{ __meshdoctor_check.summary_text.splitlines() }}"
+  run_once: true
+
+- name: Only list the session problems, never fail
+  meshdoctor.calico.mesh_check:
+    hosts: "{{ ansible_play_hosts_all }}"
+    fail_on: never
+    formats: []
+    query: "[?starts_with(code, 'SESSION_')].{node: node, code: code, peer: evidence.peer_node}"
+  run_once: true
+"""
+
+RETURN = r"""
+summary:
+  description: Counts over the whole cluster.
+  returned: always
+  type: dict
+  sample: {nodes: 4, errors: 14, warnings: 0, infos: 1, root_causes: 1, sessions_total: 12,
+           sessions_established: 6, routes_total: 12, routes_ok: 6, datastore: reachable}
+findings:
+  description: Every finding - C(id), C(code), C(severity), C(check), C(node), C(message), C(evidence), C(root_cause).
+  returned: always
+  type: list
+  elements: dict
+root_causes:
+  description:
+    - The causes that explain the findings, worst first. Each has C(id), C(severity), C(code), C(node), C(message)
+      (the one sentence), C(interface), C(detected_address), C(expected_address), C(expected_interface),
+      C(bridge) (C(name), C(network_name), C(compose_project), C(container_count), C(orphaned)) or null, C(fix),
+      C(pin_methods), C(symptoms) (finding ids), C(symptom_counts), C(sessions_down), C(sessions_total)
+      and C(nodes_without_route).
+  returned: always
+  type: list
+  elements: dict
+nodes:
+  description: A row per node - C(name), C(host), C(status), C(expected_address), C(expected_source), C(calico_address),
+    C(address_ok), C(sessions_up), C(sessions_total), C(routes_ok), C(routes_total), C(routes_missing),
+    C(stray_bridges), C(worst), C(findings), C(calico_version), C(autodetection_method).
+  returned: always
+  type: list
+  elements: dict
+summary_text:
+  description: The terminal summary - a table row per node, then the root causes.
+  returned: always
+  type: str
+report_files:
+  description: Absolute paths of the reports written.
+  returned: always
+  type: list
+  elements: str
+  sample: [/home/me/meshdoctor-report/report.json]
+selected:
+  description: The result of O(query) applied to RV(findings).
+  returned: when O(query) is set
+  type: raw
+verdict:
+  description:
+    - V(fail) when a finding reaches O(fail_on) (the task then fails), else V(pass).
+    - "With C(failed_when: false) on the task, a role can print RV(summary_text) first and fail afterwards
+      on this verdict with only RV(msg), instead of Ansible printing the whole result."
+  returned: always
+  type: str
+  sample: fail
+headline:
+  description: The sentences of all error and warning root causes, one line (empty when there are none).
+  returned: always
+  type: str
+msg:
+  description: When the task fails, the root-cause sentences; otherwise the counts.
+  returned: always
+  type: str
+  sample: >-
+    ai: calico-node autodetected 172.19.0.1 on br-cddff8a3b81c (docker network gerrit_default) instead of
+    192.168.1.188 on eno1; 6 of 12 BGP sessions are down and 3 nodes have no route to 172.16.2.0/24; remove the
+    bridge and restart calico-node (playbooks/remediate.yml), and pin IP_AUTODETECTION_METHOD so it cannot recur.
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+# The one definition of the arguments: the action plugin validates its task arguments against it,
+# and ansible-test validate-modules checks it against DOCUMENTATION.
+ARGUMENT_SPEC = dict(
+    hosts=dict(type="list", elements="str", required=True),
+    results=dict(type="dict"),
+    datastore=dict(type="dict"),
+    expected_address_sources=dict(type="list", elements="str", choices=["inventory", "kubernetes", "override"],
+                                  default=["inventory", "kubernetes", "override"]),
+    report_dir=dict(type="path", default="./meshdoctor-report"),
+    formats=dict(type="list", elements="str", choices=["json", "junit", "html", "text"],
+                 default=["json", "junit", "html"]),
+    fail_on=dict(type="str", choices=["error", "warning", "never"], default="error"),
+    ignore=dict(type="list", elements="str", default=[]),
+    query=dict(type="str"),
+)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg="meshdoctor.calico.mesh_check runs on the controller as an action plugin; "
+                         "it cannot run as a module on a host")
+
+
+if __name__ == "__main__":
+    main()

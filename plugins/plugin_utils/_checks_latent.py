@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: meshdoctor maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Risks on nodes that work today: the next calico-node start, leftover Docker bridges."""
+from __future__ import annotations
+
+from ._addr import bare, is_ipv4, network_of
+from ._checks_address import bridge_evidence, calico_sources, describe_bridge, is_docker_bridge
+from ._findings import finding
+
+CONTROL_PLANE_HINTS = ("master", "control", "cp")
+
+
+def reach_target(cluster, node):
+    """An address for `can-reach=`: a healthy control-plane-looking node's expected address, else another's."""
+    ranked = cluster.cache.get("reach_targets")
+    if ranked is None:              # once per cluster: healthy before broken, control plane first, by name
+        def rank(n):
+            healthy = all(a == n.expected for a in calico_sources(n).values())
+            hint = next((i for i, h in enumerate(CONTROL_PLANE_HINTS) if h in n.name.lower()), len(CONTROL_PLANE_HINTS))
+            return (not healthy, hint, n.name)
+        ranked = cluster.cache["reach_targets"] = sorted((n for n in cluster.nodes if n.expected), key=rank)
+    for other in ranked:
+        if other is not node:
+            return other.expected
+    return None
+
+
+def pinning_methods(cluster, node):
+    """IP_AUTODETECTION_METHOD values that would select the node's expected address."""
+    methods = []
+    target = reach_target(cluster, node)
+    if target:
+        methods.append("can-reach=%s" % target)
+    if node.expected_interface:
+        methods.append("interface=%s" % node.expected_interface)
+    lan = network_of(node.expected_cidr)
+    if lan:
+        methods.append("cidr=%s" % lan)
+    return methods
+
+
+def predicted_choice(node):
+    """(choice dict, which) the next calico-node start would make, or (None, reason)."""
+    pred = node.autodetection or {}
+    env = (node.calico or {}).get("env") or {}
+    ip_env = env.get("IP")
+    if ip_env and is_ipv4(ip_env):
+        return None, "IP is set to %s: no autodetection" % ip_env
+    method = pred.get("method") or (node.calico or {}).get("autodetection_method") or "first-found"
+    configured = pred.get("configured") or {}
+    if configured.get("address"):
+        return configured, method
+    if method == "first-found":
+        first = pred.get("first_found") or {}
+        if first.get("address"):
+            return first, method
+        return None, first.get("reason")
+    return None, configured.get("reason")
+
+
+def check_autodetection_risk(cluster):
+    """AUTODETECTION_RISK: a node that peers right today would pick another address at its next start."""
+    out = []
+    for node in cluster.nodes:
+        if node.facts is None or not node.expected:
+            continue
+        if any(addr != node.expected for addr in calico_sources(node).values()):
+            continue                   # already broken: the root cause says what to do
+        choice, method = predicted_choice(node)
+        if choice is None or bare(choice.get("address")) == node.expected:
+            continue
+        pred = node.autodetection or {}
+        addr, ifname = bare(choice.get("address")), choice.get("interface")
+        bridge = bridge_evidence(node, ifname) if is_docker_bridge(node, ifname) else None
+        methods = pinning_methods(cluster, node)
+        where = ifname or "another interface"
+        if bridge is not None:
+            where = "%s (%s)" % (ifname, describe_bridge(bridge) or "Docker bridge")
+        fix = "pin IP_AUTODETECTION_METHOD (%s)" % (" or ".join(methods) if methods else "e.g. interface=<nic>")
+        if bridge is not None:
+            fix += " or remove bridge %s" % ifname
+        out.append(finding(
+            "AUTODETECTION_RISK", node.name,
+            "%s: at the next calico-node start %s (calico %s) would pick %s on %s instead of %s%s; %s"
+            % (node.name, method, pred.get("calico_version") or "version unknown", addr, where, node.expected,
+               (" on %s" % node.expected_interface) if node.expected_interface else "", fix),
+            {"method": method, "calico_version": pred.get("calico_version"), "predicted_address": addr,
+             "predicted_interface": ifname, "expected_address": node.expected,
+             "expected_interface": node.expected_interface, "bridge": bridge, "pin_methods": methods,
+             "exclusions": pred.get("exclusions")}))
+    return out
+
+
+def check_docker_bridges(cluster):
+    """ORPHANED_DOCKER_BRIDGE / STRAY_DOCKER_BRIDGE: leftover Docker bridges with an IPv4 address."""
+    out = []
+    for node in cluster.nodes:
+        for name, bridge in (node.bridges or {}).items():
+            if bridge.get("default_bridge") or not bridge.get("ipv4"):
+                continue
+            evidence = bridge_evidence(node, name)
+            evidence["ipv4"] = bridge.get("ipv4")
+            evidence["state"] = bridge.get("state")
+            evidence["reason"] = bridge.get("reason")
+            addrs = ", ".join(bridge.get("ipv4") or ())
+            if bridge.get("orphaned"):
+                out.append(finding(
+                    "ORPHANED_DOCKER_BRIDGE", node.name,
+                    "%s: bridge %s (%s) looks like Docker's but no Docker network owns it; `ip link delete %s` removes it"
+                    % (node.name, name, addrs, name), evidence))
+            elif not bridge.get("container_count"):
+                label = describe_bridge(evidence)
+                remove = ("docker network rm %s" % bridge["network_name"]) if bridge.get("network_name") else \
+                    ("ip link delete %s" % name)
+                out.append(finding(
+                    "STRAY_DOCKER_BRIDGE", node.name,
+                    "%s: Docker bridge %s (%s) with %s has no containers; `%s` removes it"
+                    % (node.name, name, label, addrs, remove), evidence))
+    return out
+
+
+CHECKS = (check_autodetection_risk, check_docker_bridges)

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright: meshdoctor maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Does every node route every other node's blocks via that node? One check per function.
+
+Blocks come from the datastore's block affinities; for a node the datastore says nothing
+about, from the ``blackhole <block> proto bird`` routes the node holds for its own blocks.
+A route is right when its gateway is the owner's expected address (``via <addr> dev tunl0
+onlink`` with IPIP, ``via <addr> dev <nic>`` without) or, with VXLAN, the owner's VXLAN tunnel
+address. Each node is compared with one set difference over (destination, gateway) pairs.
+"""
+from __future__ import annotations
+
+from ._addr import bare
+from ._findings import finding
+
+
+class RouteCoverage:
+    """Per node: routes to other nodes' blocks that are right, and the ones that are not."""
+
+    def __init__(self):
+        self.problems = []     # [{"node", "block", "owner", "expected_gateway", "state", "gateway", "dev", "type"}]
+        self.ok = {}           # node name -> blocks of other nodes it routes right
+        self.total = {}        # node name -> blocks of other nodes it should route (None: unknown)
+        self.block_owner = {}  # block -> node name
+        self._by_owner = None
+
+    def missing_to(self, name):
+        """Problems about routes towards name's blocks (indexed once)."""
+        if self._by_owner is None:
+            self._by_owner = {}
+            for prob in self.problems:
+                self._by_owner.setdefault(prob["owner"], []).append(prob)
+        return self._by_owner.get(name, [])
+
+
+def build_coverage(cluster):
+    cov = RouteCoverage()
+    expected = {}
+    alternates = {}
+    for node in cluster.nodes:
+        gateway = node.expected or node.calico_address
+        if not gateway:
+            continue
+        vxlan = bare((node.ds or {}).get("ipv4_vxlan_tunnel_addr"))
+        for block in node.blocks or ():
+            cov.block_owner.setdefault(block, node.name)
+            expected.setdefault(block, gateway)
+            if vxlan:
+                alternates[block] = vxlan
+    expected_items = set(expected.items())
+    for node in cluster.nodes:
+        if node.route is None:
+            cov.total[node.name] = None
+            cov.ok[node.name] = None
+            continue
+        own = set(node.blocks or ())
+        total = len(expected) - sum(1 for b in own if b in expected)
+        ok = total
+        for block, gateway in sorted(expected_items.difference(node.route.gateway.items())):
+            if block in own:
+                continue
+            route = node.route.find(block)
+            if route is not None and route.get("gateway") == alternates.get(block):
+                continue
+            if route is None:
+                # a blackhole for another node's block is a wrong route, not a missing one
+                route = node.route.find(block, "blackhole")
+            ok -= 1
+            route = route or {}
+            cov.problems.append({
+                "node": node.name, "block": block, "owner": cov.block_owner[block], "expected_gateway": gateway,
+                "state": "wrong_gateway" if route else "missing", "gateway": route.get("gateway"),
+                "dev": route.get("dev"), "type": route.get("type"), "protocol": route.get("protocol")})
+        cov.ok[node.name] = ok
+        cov.total[node.name] = total
+    return cov
+
+
+def check_routes(cluster, coverage):
+    """ROUTE_MISSING / ROUTE_WRONG_GATEWAY: one per node and other node's block."""
+    out = []
+    for prob in coverage.problems:
+        evidence = dict(prob)
+        evidence["peer_node"] = prob["owner"]
+        if prob["state"] == "missing":
+            out.append(finding(
+                "ROUTE_MISSING", prob["node"],
+                "%s: no route to %s's block %s (expected via %s)"
+                % (prob["node"], prob["owner"], prob["block"], prob["expected_gateway"]), evidence))
+        else:
+            via = ("a %s route" % prob["type"]) if prob["type"] != "unicast" else "via %s" % prob["gateway"]
+            out.append(finding(
+                "ROUTE_WRONG_GATEWAY", prob["node"],
+                "%s: route to %s's block %s goes %s%s, not via %s"
+                % (prob["node"], prob["owner"], prob["block"], via,
+                   (" dev %s" % prob["dev"]) if prob["dev"] else "", prob["expected_gateway"]), evidence))
+    return out
+
+
+def check_blackholes(cluster, coverage):
+    """BLACKHOLE_MISSING: a node does not hold the blackhole route BIRD installs for each of its own blocks."""
+    out = []
+    for node in cluster.nodes:
+        if node.route is None or node.blocks_source != "datastore" or node.calico_running is False:
+            continue
+        for block in node.blocks:
+            if node.route.find(block, "blackhole") is not None:
+                continue
+            out.append(finding(
+                "BLACKHOLE_MISSING", node.name,
+                "%s: no blackhole route for its own block %s (BIRD installs one for every block of the node)"
+                % (node.name, block),
+                {"block": block, "route": node.route.find(block)}))
+    return out
+
+
+CHECKS = (check_routes, check_blackholes)

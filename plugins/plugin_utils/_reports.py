@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: meshdoctor maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Writes the chosen report formats to report_dir; a failure is a warning, never an error."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+from ._report_html import render_html
+from ._report_json import render_json
+from ._report_junit import render_junit
+from ._report_text import render_text
+
+FORMATS = {
+    "json": ("report.json", render_json),
+    "junit": ("junit.xml", render_junit),
+    "html": ("report.html", render_html),
+    "text": ("summary.txt", lambda analysis: render_text(analysis) + "\n"),
+}
+
+
+def _write(path, text):
+    """Write text to path atomically (temporary file in the same directory, then rename)."""
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".meshdoctor-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_reports(analysis, report_dir, formats):
+    """([written paths], [warning sentences])."""
+    written, problems = [], []
+    report_dir = os.path.expanduser(str(report_dir))
+    try:
+        os.makedirs(report_dir, exist_ok=True)
+    except OSError as exc:
+        return [], ["mesh_check: reports not written: cannot create %s (%s)" % (report_dir, exc.strerror or exc)]
+    for fmt in formats:
+        if fmt not in FORMATS:
+            problems.append("mesh_check: unknown report format %r skipped" % fmt)
+            continue
+        filename, render = FORMATS[fmt]
+        path = os.path.join(report_dir, filename)
+        try:
+            text = render(analysis)
+        except Exception as exc:  # pylint: disable=broad-except  # a report must not cost the analysis
+            problems.append("mesh_check: %s not rendered (%s: %s)" % (filename, type(exc).__name__, exc))
+            continue
+        try:
+            _write(path, text)
+        except OSError as exc:
+            problems.append("mesh_check: %s not written (%s)" % (path, exc.strerror or exc))
+            continue
+        written.append(os.path.abspath(path))
+    return written, problems

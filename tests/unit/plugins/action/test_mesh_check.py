@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+"""The mesh_check action plugin: argument validation against the stub's spec, hostvars, result."""
+from __future__ import annotations
+
+import json
+import os
+from unittest.mock import MagicMock
+
+import pytest
+import yaml
+
+from ansible.errors import AnsibleActionFail
+
+from ansible_collections.meshdoctor.calico.plugins.action.mesh_check import ActionModule
+from ansible_collections.meshdoctor.calico.plugins.modules import mesh_check as stub
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "clusters")
+
+
+def _seed():
+    with open(os.path.join(FIXTURES, "seed_outage.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _action(args):
+    task = MagicMock()
+    task.args = args
+    task.async_val = 0
+    task.check_mode = False
+    task.action = "meshdoctor.calico.mesh_check"
+    connection = MagicMock()
+    connection._shell.tmpdir = None
+    action = ActionModule(task=task, connection=connection, play_context=MagicMock(), loader=MagicMock(),
+                          templar=MagicMock(), shared_loader_obj=None)
+    action._load_name = "meshdoctor.calico.mesh_check"      # set by the plugin loader in a real run
+    return action
+
+
+def test_seed_through_the_plugin(tmp_path):
+    seed = _seed()
+    hostvars = {}
+    for host, hv in seed["hostvars"].items():       # facts under ansible_facts, as after node_facts
+        hv = dict(hv)
+        hostvars[host] = dict(hv, ansible_facts={"meshdoctor": hv.pop("meshdoctor")})
+    args = {"hosts": seed["hosts"], "datastore": seed["datastore"], "report_dir": str(tmp_path),
+            "query": "[?code=='ROUTE_MISSING'].node"}
+    result = _action(args).run(task_vars={"hostvars": hostvars})
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"].startswith("ai: calico-node autodetected 172.19.0.1 on br-cddff8a3b81c")
+    assert sorted(result["selected"]) == ["ai", "ai", "ai", "hp", "master", "ml"]
+    assert result["summary"]["nodes"] == 4 and len(result["report_files"]) == 3
+    assert {"summary", "findings", "root_causes", "nodes", "report_files", "summary_text"} <= set(result)
+
+
+def test_results_mark_unreachable_hosts(tmp_path):
+    seed = _seed()
+    del seed["hostvars"]["hp"]["meshdoctor"]
+    args = {"hosts": seed["hosts"], "datastore": seed["datastore"], "formats": [], "fail_on": "never",
+            "results": {"hp": {"unreachable": True, "failed": False, "msg": "Failed to connect"}}}
+    result = _action(args).run(task_vars={"hostvars": seed["hostvars"]})
+    assert "failed" not in result
+    assert "HOST_UNREACHABLE" in {f["code"] for f in result["findings"]}
+
+
+@pytest.mark.parametrize("args,match", [
+    ({}, "hosts"),
+    ({"hosts": ["a"], "fail_on": "sometimes"}, "fail_on"),
+    ({"hosts": ["a"], "formats": ["pdf"]}, "formats"),
+    ({"hosts": ["a"], "bogus": 1}, "bogus"),
+    ({"hosts": ["a"], "query": "[?"}, "JMESPath"),
+])
+def test_bad_arguments_fail(args, match):
+    with pytest.raises(AnsibleActionFail, match=match):
+        _action(args).run(task_vars={"hostvars": {}})
+
+
+def test_unknown_ignore_code_warns():
+    result = _action({"hosts": ["a"], "ignore": ["NOPE"], "formats": []}).run(task_vars={"hostvars": {}})
+    assert any("NOPE" in w for w in result["warnings"])
+
+
+def test_argument_spec_matches_documentation():
+    options = yaml.safe_load(stub.DOCUMENTATION)["options"]
+    assert set(options) == set(stub.ARGUMENT_SPEC)
+    for name, spec in stub.ARGUMENT_SPEC.items():
+        doc = options[name]
+        assert doc["type"] == spec["type"], name
+        assert doc.get("elements") == spec.get("elements"), name
+        assert doc.get("default") == spec.get("default"), name
+        assert doc.get("choices") == spec.get("choices"), name
+        assert bool(doc.get("required")) == bool(spec.get("required")), name
+
+
+class FakeHostVars(dict):
+    """Like ansible.vars.hostvars.HostVars: raw_get() untemplated, [] templated (here: '{{ x }}' -> x's value)."""
+
+    def raw_get(self, host):
+        return dict.__getitem__(self, host)
+
+    def __getitem__(self, host):
+        raw = dict.__getitem__(self, host)
+        return {k: (raw[v.strip("{} ")] if isinstance(v, str) and v.startswith("{{") else v) for k, v in raw.items()}
+
+
+def test_facts_read_raw_and_templated_inventory_vars():
+    from ansible_collections.meshdoctor.calico.plugins.plugin_utils._hostvars import plain_hostvars
+
+    facts = {"hostname": "ai"}
+    hostvars = FakeHostVars(ai={"meshdoctor": facts, "ip": "{{ lan_ip }}", "lan_ip": "192.168.1.188",
+                                "ansible_host": "ai.example.com"},
+                            hp={"ansible_facts": {"meshdoctor": {"hostname": "hp"}}, "access_ip": "10.0.0.2"})
+    plain = plain_hostvars(hostvars, ["ai", "hp", "gone"])
+    assert plain["ai"]["meshdoctor"] is facts                 # not copied, not templated
+    assert plain["ai"]["ip"] == "192.168.1.188" and plain["ai"]["ansible_host"] == "ai.example.com"
+    assert plain["hp"]["meshdoctor"] == {"hostname": "hp"} and plain["hp"]["access_ip"] == "10.0.0.2"
+    assert plain["gone"] == {}
