@@ -1,0 +1,54 @@
+"""node_facts' one-pass gathering on the seed's node ai."""
+import os
+
+from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node
+from ansible_collections.meshdoctor.calico.plugins.module_utils._node_facts import gather
+
+from _fakes import FakeBird, FakeDocker, FakeRun, docker_routes_seed_ai, fixture_bytes, ip_answers, strip_welcome
+
+TOP = {"schema", "hostname", "collected_at", "duration_s", "interfaces", "routes", "docker", "bird", "calico_node",
+       "autodetection", "warnings"}
+
+
+def test_seed_ai(short_tmp, monkeypatch, tmp_path):
+    monkeypatch.setattr(_calico_node, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
+    docker = FakeDocker(os.path.join(short_tmp, "docker.sock"), docker_routes_seed_ai())
+    bird = FakeBird(os.path.join(short_tmp, "bird.ctl"), replies={
+        "show status": strip_welcome(fixture_bytes("bird", "seed_1.6_ai_outage_show_status.txt")),
+        "show protocols": strip_welcome(fixture_bytes("bird", "seed_1.6_ai_outage_show_protocols.txt"))})
+    run = FakeRun(ip_answers())
+    try:
+        facts = gather(run, os.path.join(short_tmp, "bird.ctl"), os.path.join(short_tmp, "bird6.ctl"), docker.path,
+                       log_lines=100, reach=lambda dest: "192.168.1.188")
+    finally:
+        docker.close()
+        bird.close()
+    assert set(facts) == TOP and facts["schema"] == 1 and facts["warnings"] == []
+    assert facts["collected_at"].endswith("Z") and facts["duration_s"] < 5
+    assert [c[:3] for c in run.calls] == [["ip", "-json", "-details"], ["ip", "-json", "-4"]]
+    assert facts["bird"]["ipv4"]["router_id"] == "172.19.0.1"
+    assert facts["bird"]["ipv6"]["running"] is False
+    assert facts["docker"]["bridges"][1]["network_name"] == "gerrit_default"
+    assert facts["calico_node"]["calico_version"] == "v3.24.5"
+    assert facts["autodetection"]["first_found"]["interface"] == "br-cddff8a3b81c"
+    assert facts["routes"][1]["type"] == "blackhole"
+
+
+def test_nothing_running(short_tmp, monkeypatch, tmp_path):
+    monkeypatch.setattr(_calico_node, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setattr(_calico_node, "find_calico_process", lambda proc_root="/proc": (None, None))
+    facts = gather(FakeRun(ip_answers()), os.path.join(short_tmp, "b"), os.path.join(short_tmp, "b6"),
+                   os.path.join(short_tmp, "d"), calico_version="v3.24.5")
+    assert facts["docker"]["docker_available"] is False and facts["calico_node"]["deployment"] == "none"
+    assert facts["calico_node"]["calico_version"] == "v3.24.5"
+    assert facts["autodetection"]["first_found"]["interface"] == "br-cddff8a3b81c"
+    assert facts["warnings"] == []
+
+
+def test_override_and_no_ip(short_tmp, monkeypatch, tmp_path):
+    monkeypatch.setattr(_calico_node, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setattr(_calico_node, "find_calico_process", lambda proc_root="/proc": (None, None))
+    facts = gather(FakeRun({}), os.path.join(short_tmp, "b"), os.path.join(short_tmp, "b6"), os.path.join(short_tmp, "d"))
+    assert facts["interfaces"] == [] and facts["routes"] == []
+    assert any("could not read interfaces" in w for w in facts["warnings"])
+    assert any("Calico version unknown" in w for w in facts["warnings"])
