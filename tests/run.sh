@@ -4,7 +4,7 @@
 # closing line counts stages, and the exit status is non-zero when any stage failed.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+cd "$root" || exit 2
 
 if [ "$(id -u)" != 0 ]; then
   echo "tests/run.sh: the lab needs root (network namespaces, sshd, dockerd)" >&2

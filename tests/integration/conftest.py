@@ -55,7 +55,7 @@ def pytest_collection_modifyitems(session, config, items):
 def run_lab(*args, timeout=300):
     """Run the lab CLI; returns CompletedProcess (never raises on a non-zero exit)."""
     return subprocess.run([LAB] + [str(a) for a in args], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO)
+                          timeout=timeout, cwd=REPO, check=False)
 
 
 def run_lab_shell(cmd, timeout=300):

@@ -97,11 +97,11 @@ def test_cli_refuses_bad_topology_before_creating_anything(tmp_path):
     import yaml
     bad = tmp_path / "bad.yml"
     bad.write_text(yaml.safe_dump(_mutate(lambda d: d["nodes"][2].update(ip="10.0.0.5"))))
-    before = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    proc = subprocess.run([os.path.join(LAB_DIR, "lab"), "up", str(bad)], capture_output=True, text=True)
+    before = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout
+    proc = subprocess.run([os.path.join(LAB_DIR, "lab"), "up", str(bad)], capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "lab: invalid topology: node hp: ip 10.0.0.5 is not a host address in lan 192.168.1.0/24"
-    assert subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout == before
+    assert subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout == before
 
 
 # ------------------------------------------------------------------ lab: healthy seed
@@ -239,7 +239,8 @@ def test_outage_reproduces_the_seed(seed_lab_outage, ansible):
 
     log = ansible("ai", "ansible.builtin.command", "docker logs calico-node").stdout
     assert re.search(r"\[INFO\]\[\d+\] startup/startup\.go 564: Using autodetected IPv4 address on interface br-[0-9a-f]{12}: 172\.19\.0\.1/16", log)
-    assert 'IPv4 address has changed. This could happen if there are multiple nodes with the same name. node="ai" original="192.168.1.188" updated="172.19.0.1"' in log
+    assert ('IPv4 address has changed. This could happen if there are multiple nodes with the same name.'
+            ' node="ai" original="192.168.1.188" updated="172.19.0.1"') in log
 
 
 @pytest.mark.lab
@@ -257,7 +258,7 @@ def test_outage_is_visible_in_etcd(seed_lab_outage, ansible):
 # ------------------------------------------------------------------ lab: down
 def _lab_leftovers():
     names = {"md-switch", "md-ctl"} | {"md-" + n for n in SEED_HOSTS}
-    netns = set(subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split())
+    netns = set(subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout.split())
     procs = []
     state = os.path.join(REPO, ".lab")
     for pid in filter(str.isdigit, os.listdir("/proc")):

@@ -15,7 +15,7 @@ def birdc(name, *command):
     if not os.path.exists(path):
         return None
     try:
-        proc = subprocess.run(["birdc", "-s", path] + list(command), capture_output=True, text=True, timeout=5)
+        proc = subprocess.run(["birdc", "-s", path] + list(command), capture_output=True, text=True, timeout=5, check=False)
     except subprocess.TimeoutExpired:
         return None
     if proc.returncode != 0 or "Unable to connect" in proc.stdout:

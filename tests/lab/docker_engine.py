@@ -135,7 +135,7 @@ def stop(name, timeout=15):
     if pid:
         subprocess.run(["kill", "-TERM", str(pid)], check=False)
         deadline = time.time() + timeout
-        while time.time() < deadline and os.path.exists("/proc/%d" % pid):
+        while time.time() < deadline and os.path.exists(os.path.join("/proc", str(pid))):
             time.sleep(0.1)
 
 

@@ -11,7 +11,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import bird_status
@@ -498,7 +497,7 @@ def _remove_cgroups():
     for container_dir in _lab_container_ids():
         path = os.path.join(root, container_dir)
         if os.path.isdir(path):
-            for _ in range(20):
+            for _attempt in range(20):
                 try:
                     os.rmdir(path)
                     break
@@ -572,7 +571,7 @@ def shell(cmd):
     # After the venv: ssh/scp/sftp wrappers that use the lab's key and ignore host keys, so
     # a plain `ssh root@<host ip>` works in the controller namespace.
     env["PATH"] = env["PATH"].replace(os.pathsep, os.pathsep + host.SSH_BIN + os.pathsep, 1)
-    return subprocess.run(["ip", "netns", "exec", CONTROLLER_NS] + list(cmd), cwd=REPO, env=env).returncode
+    return subprocess.run(["ip", "netns", "exec", CONTROLLER_NS] + list(cmd), cwd=REPO, env=env, check=False).returncode
 
 
 def reset():

@@ -35,10 +35,10 @@ def netns_of(name):
 
 def run(cmd, check=True, **kwargs):
     """Run CMD (a list), capture text output; raise LabError naming the command on failure."""
-    proc = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
     if check and proc.returncode != 0:
         raise LabError("command failed (%d): %s: %s" % (proc.returncode, " ".join(cmd),
-                                                       (proc.stderr or proc.stdout).strip()[-500:]))
+                                                        (proc.stderr or proc.stdout).strip()[-500:]))
     return proc
 
 
