@@ -1,0 +1,76 @@
+"""meshdoctor.calico.docker_bridge refuses a bridge that a container uses, and names it;
+the documented way out (pin IP_AUTODETECTION_METHOD, cycle calico-node) recovers ai with the
+container left running.
+
+Needs the seed-in-use topology (gerrit_default with one container) in place of the
+session's seed lab: the fixture takes the session lab down, brings this one up and breaks ai,
+and takes it down again (never two labs at once). Marked lab_final so it runs after the
+tests that share the session's seed lab."""
+import os
+import re
+import subprocess
+
+import pytest
+
+from test_remediate_modules import AI_IP, STRAY_BRIDGE_RE, adhoc, inspect, sh
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+IN_USE = os.path.join(REPO, "tests", "lab", "topologies", "seed-in-use.yml")
+LAB = os.path.join(REPO, "tests", "lab", "lab")
+
+
+def run_lab(*args):
+    return subprocess.run([LAB] + list(args), capture_output=True, text=True, timeout=600, cwd=REPO, check=False)
+
+
+pytestmark = [pytest.mark.lab, pytest.mark.lab_final]
+
+
+@pytest.fixture(scope="module")
+def in_use_lab(seed_lab):
+    seed_lab.down()
+    seed_lab.mark_dirty()
+    try:
+        proc = run_lab("up", IN_USE)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        proc = run_lab("outage", "ai")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        yield seed_lab
+    finally:
+        run_lab("down")
+        seed_lab.state = "down"
+        seed_lab.mark_dirty()
+
+
+@pytest.fixture
+def ansible_json(ansible, monkeypatch):
+    monkeypatch.setenv("ANSIBLE_CALLBACK_RESULT_FORMAT", "json")
+    return ansible
+
+
+def test_bridge_with_container_is_refused_and_named(in_use_lab, ansible_json):
+    bridge = STRAY_BRIDGE_RE.search(sh(ansible_json, "ai", "ip -o link show type bridge")).group(0)
+    containers = [c["Name"] for c in inspect(ansible_json, "ai", "network", "inspect", "gerrit_default")["Containers"].values()]
+    assert len(containers) == 1
+    name = containers[0]
+    args = "name=%s expected_address=%s" % (bridge, AI_IP)
+    for check in (True, False):
+        status, result = adhoc(ansible_json, "ai", "meshdoctor.calico.docker_bridge", args, check=check)
+        assert status == "FAILED!", result
+        assert result["refusals"] == ["containers"]
+        assert re.search(r"container\(s\) attached: %s \(172\.19\.0\.\d+/16\)" % re.escape(name), result["msg"]), result["msg"]
+        assert "force: true" in result["msg"] and "meshdoctor.calico.autodetection" in result["msg"]
+    assert bridge in sh(ansible_json, "ai", "ip -o link show type bridge")
+    assert name in sh(ansible_json, "ai", "docker ps")
+
+
+def test_pin_and_cycle_recovers_with_the_container_running(in_use_lab, ansible_json):
+    status, pin = adhoc(ansible_json, "ai", "meshdoctor.calico.autodetection", "method=interface=eno1 mode=file")
+    assert status == "CHANGED" and pin["restart_required"], pin
+    status, cycled = adhoc(ansible_json, "ai", "meshdoctor.calico.calico_node",
+                           "state=restarted expected_router_id=%s timeout=120 poll_interval=1" % AI_IP)
+    assert status == "CHANGED" and cycled["method"] == "docker" and cycled["router_id"] == AI_IP, cycled
+    assert all(s["bgp_state"] == "Established" for s in cycled["sessions"])
+    data = in_use_lab.wait_established(60)
+    assert data["established"] == data["expected"] == 12
+    assert STRAY_BRIDGE_RE.search(sh(ansible_json, "ai", "ip -o link show type bridge"))  # the bridge stayed
