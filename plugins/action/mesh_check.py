@@ -4,7 +4,8 @@
 """Action plugin for meshdoctor.calico.mesh_check: thin on purpose.
 
 It validates the task arguments against the module stub's ARGUMENT_SPEC, copies the few
-variables the analysis reads out of hostvars, and hands both to
+variables the analysis reads out of hostvars (each host's facts and, from the result it
+registered as ``results_var``, how node_facts went there), and hands both to
 plugin_utils._analysis.run_analysis, which does the rest without Ansible.
 """
 from __future__ import annotations
@@ -39,7 +40,7 @@ class ActionModule(ActionBase):
             except ValueError as exc:
                 raise AnsibleActionFail(str(exc)) from exc
         unknown = sorted(set(args.get("ignore") or ()) - set(CODES))
-        hostvars = plain_hostvars(task_vars.get("hostvars") or {}, args["hosts"])
+        hostvars = plain_hostvars(task_vars.get("hostvars") or {}, args["hosts"], results_var=args.get("results_var"))
         result.update(run_analysis(args, hostvars))
         if unknown:
             result.setdefault("warnings", []).append(

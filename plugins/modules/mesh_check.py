@@ -49,9 +49,20 @@ options:
     type: list
     elements: str
     required: true
+  results_var:
+    description:
+      - The variable each host registered the result of M(meshdoctor.calico.node_facts) in (with
+        C(ignore_unreachable) and C(failed_when=false), as the C(meshdoctor.calico.diagnose) role does).
+      - mesh_check reads its C(unreachable), C(failed) and C(msg) from every host's variables itself, untemplated,
+        so no play has to gather them over the hosts.
+      - A host that did not register it counts as collected when it has C(meshdoctor) facts.
+        An empty string reads nothing.
+    type: str
+    default: __meshdoctor_node_facts
   results:
     description:
       - Per host, how collecting its facts went - a dict with C(unreachable) (bool), C(failed) (bool) and C(msg) (str).
+      - An explicit override of what O(results_var) reads, host by host, for a play that collects the facts its own way.
       - A host that is unreachable, failed, or has no C(meshdoctor) facts is reported
         (C(HOST_UNREACHABLE) or C(COLLECTION_FAILED)) and the other hosts are analysed all the same.
     type: dict
@@ -97,6 +108,14 @@ options:
   query:
     description: A JMESPath expression applied to the list of findings; its result is returned as RV(selected).
     type: str
+  plan_hosts:
+    description:
+      - The inventory hosts RV(plan) repairs, healthy or not (hosts not in O(hosts) are left out).
+      - Empty for every host with an error root cause that removing a Docker bridge, pinning the
+        autodetection and cycling calico-node can repair.
+    type: list
+    elements: str
+    default: []
 notes:
   - The analysis is plain Python on the controller (C(plugins/plugin_utils)); 1000 nodes take well under a second.
 seealso:
@@ -105,9 +124,16 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Collect every node's facts, keeping the outcome of unreachable and failed hosts
+  meshdoctor.calico.node_facts:
+  register: node_facts_result
+  ignore_unreachable: true
+  failed_when: false
+
 - name: Analyse the mesh of every host of the play
   meshdoctor.calico.mesh_check:
     hosts: "{{ ansible_play_hosts_all }}"
+    results_var: node_facts_result
     datastore: "{{ __meshdoctor_datastore }}"
     report_dir: meshdoctor-report
   run_once: true
@@ -141,14 +167,37 @@ findings:
   elements: dict
 root_causes:
   description:
-    - The causes that explain the findings, worst first. Each has C(id), C(severity), C(code), C(node), C(message)
+    - The causes that explain the findings, worst first. Each has C(id), C(severity), C(code), C(node) (the Calico
+      node name), C(host) (its inventory host; null for a cluster-wide cause), C(message)
       (the one sentence), C(interface), C(detected_address), C(expected_address), C(expected_interface),
       C(bridge) (C(name), C(network_name), C(compose_project), C(container_count), C(orphaned)) or null, C(fix),
       C(pin_methods), C(symptoms) (finding ids), C(symptom_counts), C(sessions_down), C(sessions_total)
       and C(nodes_without_route).
+    - A cause shared by several nodes (C(DUPLICATE_ADDRESS), C(DUPLICATE_ROUTER_ID)) also has C(nodes) and C(hosts).
   returned: always
   type: list
   elements: dict
+plan:
+  description:
+    - The repair the C(meshdoctor.calico.remediate) role carries out, decided here so the role loops over no host.
+    - C(hosts) - the inventory hosts to repair, in play order (O(plan_hosts), else every host with a repairable
+      error root cause).
+    - C(by_host) - per planned host C(node), C(causes) (root-cause ids), C(expected_address), C(expected_router_id)
+      (null when C(CALICO_ROUTER_ID) sets it), C(deployment) of calico-node and C(bridges) to remove (C(name),
+      C(network_name), C(compose_project), C(container_count), C(containers) (names), C(pin_methods)).
+    - C(bridges_in_use) - those bridges that containers use, each with C(host) and C(node) too; they are never
+      removed, and C(pin_needed) is true when there is one.
+    - C(causes) - the error root causes of the planned hosts; C(not_repaired) - the error root causes no repair
+      applies to; each as C(id), C(code), C(host), C(node), C(message).
+    - C(text) - the plan in one line.
+  returned: always
+  type: dict
+  sample: {hosts: [ai], by_host: {ai: {node: ai, causes: [C1], expected_address: 192.168.1.188,
+           expected_router_id: 192.168.1.188, deployment: docker, bridges: [{name: br-cddff8a3b81c,
+           network_name: gerrit_default, compose_project: gerrit, container_count: 0, containers: [],
+           pin_methods: [interface=eno1]}]}}, causes: [{id: C1, code: ADDRESS_ON_DOCKER_BRIDGE, host: ai, node: ai,
+           message: "ai: calico-node autodetected 172.19.0.1 ..."}], not_repaired: [], bridges_in_use: [], pin_needed: false,
+           text: "Repair, one node at a time: ai."}
 nodes:
   description: A row per node - C(name), C(host), C(status), C(expected_address), C(expected_source), C(calico_address),
     C(address_ok), C(sessions_up), C(sessions_total), C(routes_ok), C(routes_total), C(routes_missing),
@@ -198,6 +247,7 @@ from ansible.module_utils.basic import AnsibleModule
 # and ansible-test validate-modules checks it against DOCUMENTATION.
 ARGUMENT_SPEC = dict(
     hosts=dict(type="list", elements="str", required=True),
+    results_var=dict(type="str", default="__meshdoctor_node_facts"),
     results=dict(type="dict"),
     datastore=dict(type="dict"),
     expected_address_sources=dict(type="list", elements="str", choices=["inventory", "kubernetes", "override"],
@@ -208,6 +258,7 @@ ARGUMENT_SPEC = dict(
     fail_on=dict(type="str", choices=["error", "warning", "never"], default="error"),
     ignore=dict(type="list", elements="str", default=[]),
     query=dict(type="str"),
+    plan_hosts=dict(type="list", elements="str", default=[]),
 )
 
 

@@ -12,7 +12,9 @@ import datetime
 
 from . import _checks_address, _checks_health, _checks_latent, _checks_routes, _checks_sessions
 from ._findings import count_by_severity, meets_threshold, sort_and_number, worst_severity
+from ._hostvars import registered_results
 from ._model import build
+from ._plan import make_plan
 from ._reports import write_reports
 from ._report_text import render_text
 from ._root_cause import find_root_causes, headline
@@ -29,7 +31,7 @@ CALICO_KEYS = ("deployment", "running", "reason", "image", "calico_version", "au
 DEFAULTS = {
     "datastore": None, "results": None, "expected_address_sources": ["inventory", "kubernetes", "override"],
     "report_dir": "./meshdoctor-report", "formats": ["json", "junit", "html"], "fail_on": "error",
-    "ignore": [], "query": None,
+    "ignore": [], "query": None, "results_var": None, "plan_hosts": [],
 }
 
 
@@ -144,10 +146,15 @@ def select(findings, query):
 
 
 def run_analysis(args, hostvars):
-    """The action plugin's result from its validated arguments and plain hostvars {host: {var: value}}."""
+    """The action plugin's result from its validated arguments and plain hostvars {host: {var: value}}.
+
+    Per host, how node_facts went is ``results[host]`` when given, else the outcome that
+    plain_hostvars read from the host's registered result (``results_var``).
+    """
     opts = dict(DEFAULTS)
     opts.update({k: v for k, v in args.items() if v is not None})
-    analysis = analyse(opts["hosts"], hostvars, datastore=opts["datastore"], results=opts["results"],
+    results = registered_results(hostvars, opts["results"])
+    analysis = analyse(opts["hosts"], hostvars, datastore=opts["datastore"], results=results,
                        sources=opts["expected_address_sources"] or None, ignore=opts["ignore"] or ())
     result = {
         "changed": False,
@@ -155,6 +162,7 @@ def run_analysis(args, hostvars):
         "findings": analysis.findings,
         "root_causes": analysis.root_causes,
         "nodes": analysis.rows,
+        "plan": make_plan(analysis.cluster, analysis.root_causes, opts["plan_hosts"]),
         "summary_text": render_text(analysis),
         "report_files": [],
     }

@@ -8,6 +8,10 @@ thousand protocols and routes per node in a large cluster) that costs seconds an
 lazy containers. Facts are data, never templates, so they are read untemplated with
 ``hostvars.raw_get(host)`` (one variable lookup per host); only an inventory variable that
 holds a template (``ip: "{{ ... }}"``) goes through the templating ``hostvars[host][key]``.
+
+With ``results_var``, the same lookup also yields how node_facts went on the host: the
+outcome keys (``unreachable``, ``failed``, ``msg``) of the result registered under that
+name, as ``RESULT_KEY`` - so that a role never has to gather them over the hosts in Jinja.
 """
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from collections.abc import Mapping
 from ._expected import INVENTORY_VARS, OVERRIDE_VAR
 
 ADDRESS_VARS = INVENTORY_VARS + (OVERRIDE_VAR,)
+RESULT_KEY = "node_facts_result"
+OUTCOME_KEYS = ("unreachable", "failed", "skipped", "msg")
 
 
 def _get(mapping, key):
@@ -39,8 +45,25 @@ def _facts(variables):
     return facts or None
 
 
-def plain_hostvars(hostvars, hosts):
-    """{host: {"meshdoctor": facts or None, "ip": ..., "access_ip": ..., "ansible_host": ..., ...}}."""
+def _outcome(variables, results_var):
+    """The outcome keys of the result registered as results_var, or None when there is none."""
+    registered = _get(variables, results_var)
+    if not isinstance(registered, Mapping):
+        return None
+    outcome = {}
+    for key in OUTCOME_KEYS:
+        value = _get(registered, key)
+        if value is not None:
+            outcome[key] = str(value) if key == "msg" else bool(value)
+    return outcome
+
+
+def plain_hostvars(hostvars, hosts, results_var=None):
+    """{host: {"meshdoctor": facts or None, "ip": ..., "access_ip": ..., "ansible_host": ..., ...}}.
+
+    With results_var, each host's entry also has RESULT_KEY: the outcome of the result it
+    registered under that name ({unreachable, failed, skipped, msg}), or None.
+    """
     raw_get = getattr(hostvars, "raw_get", None)
     out = {}
     for host in hosts:
@@ -52,9 +75,11 @@ def plain_hostvars(hostvars, hosts):
         else:
             variables = _get(hostvars, host)
         if not isinstance(variables, Mapping):
-            out[host] = {}
+            out[host] = {RESULT_KEY: None} if results_var else {}
             continue
         values = {"meshdoctor": _facts(variables)}
+        if results_var:
+            values[RESULT_KEY] = _outcome(variables, results_var)
         templated = None
         for key in ADDRESS_VARS:
             value = _get(variables, key)
@@ -65,3 +90,14 @@ def plain_hostvars(hostvars, hosts):
             values[key] = None if value is None else str(value)
         out[host] = values
     return out
+
+
+def registered_results(plain, override=None):
+    """{host: outcome} from plain_hostvars' RESULT_KEY entries; override (mesh_check's results) wins per host."""
+    results = {}
+    for host, values in plain.items():
+        outcome = values.get(RESULT_KEY) if isinstance(values, Mapping) else None
+        if outcome:
+            results[host] = outcome
+    results.update(override or {})
+    return results

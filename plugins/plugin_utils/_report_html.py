@@ -104,7 +104,7 @@ def render_html(analysis):
                  '<span><i class="swatch" style="border-color:#d62728"></i>Connect / Active / Idle</span>'
                  '<span><i class="swatch" style="border-color:#ff8c00"></i>other state</span>'
                  '<span><i class="swatch" style="border-color:#9a9a9a;border-top-style:dashed"></i>missing or '
-                 'unreadable</span><br><span>nodes: red with a ring = root cause, yellow = hurt by another node, '
+                 'unreadable</span><br><span>nodes: red with a ring = root cause, amber = only hurt by another node (its sessions or routes to it), '
                  'orange ring = latent risk, green = fine; each arrow is one direction of a session</span></p>')
     parts.append(render_svg(analysis))
     parts.append("<h2>Nodes</h2>")

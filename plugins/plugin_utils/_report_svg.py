@@ -11,8 +11,11 @@
 - above: only sessions that are not Established are drawn (at most MAX_PROBLEM_EDGES) and the
   picture says how many Established ones it leaves out.
 Node labels (name + address) are drawn up to LABEL_ALL nodes, above that only for the nodes
-of root causes. A node that is a root cause is red with a red ring; a node only hurt by
-another node's cause is yellow; a node with a latent risk orange (with an orange ring). Renders, never decides.
+of root causes; a label points away from the circle (anchored at its end on the left half, at
+its start on the right half) and the viewBox is sized from the longest label, so none is cut
+off. A node that is a root cause is red with a red ring; a node only hurt by another node's
+cause (its sessions or routes to the broken node) amber; a node with a latent risk orange with
+an orange ring; a healthy node green. Renders, never decides.
 """
 from __future__ import annotations
 
@@ -26,6 +29,11 @@ MAX_PROBLEM_EDGES = 3000
 COLOURS = {"established": "#2e9e44", "down": "#d62728", "other": "#ff8c00", "missing": "#9a9a9a"}
 NODE_FILL = {"cause": "#d62728", "affected": "#f2c14e", "warning": "#ff8c00", "ok": "#2e9e44"}
 DOWN_STATES = ("Connect", "Active", "Idle")
+# Label metrics (px; CSS in _report_html): a generous average glyph width, so a label's box
+# is never smaller than the text the browser draws.
+NAME_SIZE, ADDR_SIZE, LINE_HEIGHT = 12, 11, 1.1
+GLYPH_EM, BOLD_GLYPH_EM = 0.62, 0.68
+PAD = 12
 
 
 def _kind(state):
@@ -38,8 +46,19 @@ def _kind(state):
     return "other"
 
 
+def _text_width(text, size, bold):
+    return len(text) * size * (BOLD_GLYPH_EM if bold else GLYPH_EM)
+
+
+def _label_box(x, y, anchor, name, lines, bold):
+    """(x0, y0, x1, y1) around a label: the name on the baseline y, then one tspan per line."""
+    width = max([_text_width(name, NAME_SIZE, bold)] + [_text_width(t, ADDR_SIZE, bold) for t in lines])
+    x0 = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
+    return (x0, y - NAME_SIZE, x0 + width, y + len(lines) * ADDR_SIZE * LINE_HEIGHT + 3)
+
+
 def _fill(row, is_cause, is_warned):
-    """Red: a root cause is here; yellow: only hurt by another node's cause; orange: a warning cause."""
+    """Red: a root cause is here; amber: only hurt by another node's cause; orange: a warning cause."""
     if is_cause:
         return NODE_FILL["cause"]
     if row["worst"] == "error":
@@ -69,10 +88,14 @@ def render_svg(analysis):
     cause_nodes, warned_nodes = set(), set()
     for cause in analysis.root_causes:
         (cause_nodes if cause["severity"] == "error" else warned_nodes).update(cause.get("nodes") or [cause["node"]])
-    size = 640 if n <= 12 else min(1400, 480 + 24 * n) if n <= FULL_EDGES else 1200
-    margin = 170 if n <= LABEL_ALL else 110
-    radius = size / 2 - margin
-    centre = size / 2
+    # The circle grows with the nodes up to FULL_EDGES; the viewBox is fitted around it below.
+    if n <= 12:
+        radius = 150
+    elif n <= FULL_EDGES:
+        radius = min(530, 70 + 12 * n)
+    else:
+        radius = 430 if n <= LABEL_ALL else 490
+    centre = radius + 200
     dot = 9 if n <= FULL_EDGES else 6 if n <= PAIR_EDGES else 3
     pos = {}
     for i, row in enumerate(rows):
@@ -80,9 +103,9 @@ def render_svg(analysis):
         pos[row["name"]] = (centre + radius * math.cos(angle), centre + radius * math.sin(angle), angle)
 
     states = analysis.matrix.state_index()
-    out = ['<svg xmlns="http://www.w3.org/2000/svg" class="mesh" viewBox="0 0 %d %d" width="%d" height="%d" '
-           'role="img" aria-label="BGP mesh: %d nodes">' % (size, size, size, size, n)]
-    out.append("<defs>")
+    ring = dot + 7
+    box = [centre - radius - ring, centre - radius - ring, centre + radius + ring, centre + radius + ring]
+    out = ["<defs>"]
     for kind, colour in COLOURS.items():
         out.append('<marker id="md-arrow-%s" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" '
                    'markerHeight="5" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="%s"/></marker>'
@@ -121,9 +144,6 @@ def render_svg(analysis):
                 continue
             out.append(_line(pos[a][:2], pos[b][:2], _kind(state), 1.0, dot, False, 0.5))
             drawn += 1
-        established = analysis.summary["sessions_established"]
-        out.append('<text x="10" y="%d" class="note">%d Established sessions not drawn%s</text>' % (
-            size - 10, established, ("; %d more problem sessions left out" % not_drawn) if not_drawn else ""))
     for row in rows:
         x, y, angle = pos[row["name"]]
         name = row["name"]
@@ -143,9 +163,21 @@ def render_svg(analysis):
                 lines.append("expected %s" % row["expected_address"])
             if anchor == "middle":
                 ly += 12 if math.sin(angle) > 0 else -(16 + 13 * (len(lines) - 1))
+            x0, y0, x1, y1 = _label_box(lx, ly, anchor, name, lines, name in cause_nodes)
+            box = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
             spans = "".join('<tspan x="%.1f" dy="1.1em" class="addr">%s</tspan>' % (lx, escape(text)) for text in lines)
             out.append('<text x="%.1f" y="%.1f" text-anchor="%s" class="label%s">%s%s</text>'
                        % (lx, ly, anchor, " bad" if name in cause_nodes else "", escape(name), spans))
         out.append("</g>")
-    out.append("</svg>")
-    return "\n".join(out)
+    if n > PAIR_EDGES:
+        established = analysis.summary["sessions_established"]
+        out.append('<text x="%.1f" y="%.1f" class="note">%d Established sessions not drawn%s</text>' % (
+            box[0], box[3] + 16, established,
+            ("; %d more problem sessions left out" % not_drawn) if not_drawn else ""))
+        box[3] += 22
+    # The picture is as large as what is drawn (the longest label included), plus a margin.
+    x0, y0 = math.floor(box[0] - PAD), math.floor(box[1] - PAD)
+    width, height = math.ceil(box[2] + PAD) - x0, math.ceil(box[3] + PAD) - y0
+    head = ('<svg xmlns="http://www.w3.org/2000/svg" class="mesh" viewBox="%d %d %d %d" width="%d" height="%d" '
+            'role="img" aria-label="BGP mesh: %d nodes">' % (x0, y0, width, height, width, height, n))
+    return "\n".join([head] + out + ["</svg>"])

@@ -75,7 +75,8 @@ def impact(node, matrix, coverage, explained=frozenset()):
 
 def _cause(node, code, severity, defining):
     return {
-        "id": None, "severity": severity, "node": node.name if node is not None else None, "code": code,
+        "id": None, "severity": severity, "node": node.name if node is not None else None,
+        "host": node.host if node is not None else None, "code": code,
         "message": None, "interface": None, "detected_address": None,
         "expected_address": node.expected if node is not None else None,
         "expected_interface": node.expected_interface if node is not None else None,
@@ -247,6 +248,8 @@ def find_root_causes(cluster, findings, matrix, coverage):
             "and restart calico-node (%s)" % REMEDIATE
         cause["message"] = "%s share %s %s; %s; %s." % (", ".join(names), what, value, text, cause["fix"])
         cause["nodes"] = names
+        # a name the datastore knows but the play does not has no inventory host
+        cause["hosts"] = [cluster.by_name[n].host if n in cluster.by_name else None for n in names]
         causes.append(cause)
         claimed_nodes.update(names)
 
@@ -297,6 +300,7 @@ def find_root_causes(cluster, findings, matrix, coverage):
         node = cluster.by_name.get(name)
         cause = _cause(node, "UNEXPLAINED", "error", [])
         cause["node"] = name
+        cause["host"] = node.host if node is not None else None
         cause["fix"] = "look at the findings of %s" % (name or "the cluster")
         cause["message"] = "%s: %s with no cause found here, first: %s" % (
             name or "cluster", _plural(len(items), "error"), items[0]["message"].split(": ", 1)[-1])

@@ -52,6 +52,34 @@ def test_seed_through_the_plugin(tmp_path):
     assert {"summary", "findings", "root_causes", "nodes", "report_files", "summary_text"} <= set(result)
 
 
+def test_registered_results_are_read_from_hostvars():
+    """The role registers node_facts' result as __meshdoctor_node_facts; no results argument needed."""
+    seed = _seed()
+    del seed["hostvars"]["hp"]["meshdoctor"]
+    del seed["hostvars"]["ml"]["meshdoctor"]
+    seed["hostvars"]["hp"]["__meshdoctor_node_facts"] = {
+        "unreachable": True, "changed": False, "msg": "Failed to connect to the host via ssh"}
+    seed["hostvars"]["ml"]["__meshdoctor_node_facts"] = {"failed": True, "msg": "BIRD socket: permission denied"}
+    seed["hostvars"]["ai"]["__meshdoctor_node_facts"] = {"failed": False, "changed": False}
+    args = {"hosts": seed["hosts"], "datastore": seed["datastore"], "formats": [], "fail_on": "never"}
+    result = _action(args).run(task_vars={"hostvars": FakeHostVars(seed["hostvars"])})
+    rows = {row["host"]: row for row in result["nodes"]}
+    assert rows["hp"]["status"] == "unreachable" and rows["ml"]["status"] == "failed" and rows["ai"]["status"] == "ok"
+    causes = {c["host"]: c for c in result["root_causes"] if c["host"]}
+    assert causes["hp"]["code"] == "HOST_UNREACHABLE" and "Failed to connect" in causes["hp"]["message"]
+    assert causes["ml"]["code"] == "COLLECTION_FAILED" and "permission denied" in causes["ml"]["message"]
+
+    # results overrides the registered outcome host by host; results_var "" reads none.
+    args["results"] = {"hp": {"failed": True, "msg": "collected elsewhere, and failed"}}
+    result = _action(args).run(task_vars={"hostvars": FakeHostVars(seed["hostvars"])})
+    rows = {row["host"]: row for row in result["nodes"]}
+    assert rows["hp"]["status"] == "failed" and rows["ml"]["status"] == "failed"
+    assert "collected elsewhere" in " ".join(c["message"] for c in result["root_causes"])
+    args = dict(args, results_var="", results=None)
+    result = _action(args).run(task_vars={"hostvars": FakeHostVars(seed["hostvars"])})
+    assert "Failed to connect" not in " ".join(c["message"] for c in result["root_causes"])
+
+
 def test_results_mark_unreachable_hosts(tmp_path):
     seed = _seed()
     del seed["hostvars"]["hp"]["meshdoctor"]

@@ -93,6 +93,70 @@ def test_svg_scales(n, max_lines):
         assert lines == 2 * 299 and "Established sessions not drawn" in svg
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _label_fits(svg_text):
+    """Every label, drawn with 0.6em-wide glyphs, lies inside the viewBox; returns the viewBox."""
+    root = ET.fromstring(svg_text)
+    x0, y0, width, height = (float(v) for v in root.get("viewBox").split())
+    assert float(root.get("width")) == width and float(root.get("height")) == height
+    for text in root.iter(SVG + "text"):
+        if "label" not in (text.get("class") or ""):
+            continue
+        lines = [text.text] + [span.text for span in text.findall(SVG + "tspan")]
+        longest = max(len(line) * 0.6 * 12 for line in lines)
+        x, anchor = float(text.get("x")), text.get("text-anchor")
+        left = x if anchor == "start" else x - longest if anchor == "end" else x - longest / 2
+        assert x0 <= left and left + longest <= x0 + width, (lines, left, longest, x0, width)
+        assert y0 <= float(text.get("y")) - 12 and float(text.get("y")) + 14 * len(lines) <= y0 + height, lines
+    return root
+
+
+@pytest.mark.parametrize("order", [["master", "ai", "hp", "ml"], ["hp", "ml", "master", "ai"],
+                                   ["ai", "hp", "master", "ml"]])
+def test_svg_labels_are_not_cut_off(seed_outage, order):
+    """ai's 'expected 192.168.1.188' fits whether ai sits on the right, the left or at the top."""
+    analysis = analyse(order, seed_outage["hostvars"], datastore=seed_outage["datastore"])
+    svg = render_svg(analysis)
+    assert "expected 192.168.1.188" in svg
+    _label_fits(svg)
+
+
+def test_svg_labels_fit_at_24_nodes_and_past_the_label_limit():
+    for n in (24, 130):
+        hostvars, datastore = make_cluster(n, broken=("node-1", "node-%d" % (n // 4 + 1)))
+        _label_fits(render_svg(analyse(list(hostvars), hostvars, datastore=datastore)))
+
+
+def _fills(svg_text):
+    """{node name: fill of its dot} (the dot is the circle with a stroke of #333)."""
+    root = ET.fromstring(svg_text)
+    out = {}
+    for group in root.iter(SVG + "g"):
+        if group.get("class") != "node":
+            continue
+        name = group.find(SVG + "title").text.split()[0]
+        dot = next(c for c in group.findall(SVG + "circle") if c.get("stroke") == "#333")
+        rings = [c.get("stroke") for c in group.findall(SVG + "circle") if c.get("fill") == "none"]
+        out[name] = (dot.get("fill"), tuple(rings))
+    return out
+
+
+def test_svg_colours_cause_red_symptoms_amber_healthy_green(seed_outage, seed_healthy_bridge):
+    fills = _fills(render_svg(analyse(seed_outage["hosts"], seed_outage["hostvars"],
+                                      datastore=seed_outage["datastore"])))
+    assert fills["ai"] == ("#d62728", ("#d62728",))                       # the root cause: red, red ring
+    assert {fills[n] for n in ("hp", "master", "ml")} == {("#f2c14e", ())}  # only its sessions to ai: amber
+    fills = _fills(render_svg(analyse(seed_healthy_bridge["hosts"], seed_healthy_bridge["hostvars"],
+                                      datastore=seed_healthy_bridge["datastore"])))
+    assert fills["ai"] == ("#ff8c00", ("#ff8c00",))                       # latent risk: orange ring
+    assert {fills[n] for n in ("hp", "master", "ml")} == {("#2e9e44", ())}  # healthy: green
+    hostvars, datastore = make_cluster(24, broken=(), calico_down=("node-5",))
+    fills = _fills(render_svg(analyse(list(hostvars), hostvars, datastore=datastore)))
+    assert fills["node-5"][0] == "#d62728" and fills["node-6"][0] == "#f2c14e"
+
+
 def test_text_summary_limits_rows():
     hv, ds = make_cluster(100)
     text = render_text(analyse(list(hv), hv, ds))

@@ -60,6 +60,7 @@ def test_duplicate_address_is_its_own_cause():
     codes = [c["code"] for c in analysis.root_causes]
     assert codes[0] == "DUPLICATE_ADDRESS"
     assert analysis.root_causes[0]["message"].startswith("node-2, node-3 share Calico address %s" % node_address(3))
+    assert analysis.root_causes[0]["nodes"] == analysis.root_causes[0]["hosts"] == ["node-2", "node-3"]
 
 
 def test_unexplained_errors_get_a_cause():
@@ -71,6 +72,7 @@ def test_unexplained_errors_get_a_cause():
     analysis = run(hv, ds)
     assert {c["code"] for c in analysis.root_causes} == {"UNEXPLAINED"}
     assert sorted(c["node"] for c in analysis.root_causes) == ["node-2", "node-3"]
+    assert sorted(c["host"] for c in analysis.root_causes) == ["node-2", "node-3"]
     assert all(c["symptoms"] for c in analysis.root_causes)
 
 

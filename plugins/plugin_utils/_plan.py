@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: meshdoctor maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The repair plan (mesh_check's ``plan``): which hosts remediate repairs and what on each.
+
+Decides from the root causes and the model, never acts; the remediate role only reads it:
+
+- ``hosts``: the inventory hosts to repair, in play order - those named in ``plan_hosts``
+  (healthy or not), else every host with an error root cause remediate can repair;
+- ``by_host``: per planned host its causes, the address and router id it should come back
+  on, how calico-node is deployed and the Docker bridges to remove (with their containers);
+- ``bridges_in_use``: the bridges to remove that containers use (never removed:
+  ``pin_needed`` says the repair needs a pinned autodetection method instead);
+- ``causes`` / ``not_repaired``: the error root causes of the planned hosts, and the error
+  root causes remediate has no repair for (left to the closing diagnose);
+- ``text``: the one-line plan.
+"""
+from __future__ import annotations
+
+from ._addr import bare
+
+# What removing a bridge, pinning the autodetection and cycling calico-node can repair.
+REPAIRABLE_CODES = ("ADDRESS_ON_DOCKER_BRIDGE", "ADDRESS_ON_EXCLUDED_INTERFACE", "ADDRESS_MISMATCH",
+                    "CALICO_NODE_DOWN", "BIRD_UNREACHABLE")
+BRIEF_KEYS = ("id", "code", "host", "node", "message")
+BRIDGE_KEYS = ("name", "network_name", "compose_project", "container_count")
+
+
+def _brief(cause):
+    return {k: cause.get(k) for k in BRIEF_KEYS}
+
+
+def _cause_hosts(cause):
+    return cause.get("hosts") or ([cause["host"]] if cause.get("host") else [])
+
+
+def _bridges(node, causes):
+    """The bridges the node's causes name, once each, with the containers attached to them."""
+    out, seen = [], set()
+    for cause in causes:
+        bridge = cause.get("bridge")
+        if not isinstance(bridge, dict) or not bridge.get("name") or bridge["name"] in seen:
+            continue
+        seen.add(bridge["name"])
+        entry = {k: bridge.get(k) for k in BRIDGE_KEYS}
+        fact = (node.bridges or {}).get(bridge["name"]) or {}
+        entry["containers"] = [c.get("name") or c.get("id") for c in fact.get("containers") or ()]
+        entry["container_count"] = int(entry["container_count"] or len(entry["containers"]))
+        entry["pin_methods"] = list(cause.get("pin_methods") or ())
+        out.append(entry)
+    return out
+
+
+def make_plan(cluster, causes, plan_hosts=None):
+    """The plan dict (see the module docstring) from the model and the numbered root causes."""
+    errors = [c for c in causes if c["severity"] == "error"]
+    play_hosts = [node.host for node in cluster.nodes]
+    if plan_hosts:
+        wanted = set(plan_hosts)
+    else:
+        wanted = {h for c in errors if c["code"] in REPAIRABLE_CODES for h in _cause_hosts(c)}
+    hosts = [h for h in play_hosts if h in wanted]
+    outside = sorted(set(plan_hosts or ()) - set(play_hosts))
+
+    node_of = {node.host: node for node in cluster.nodes}
+    by_host, in_use = {}, []
+    for host in hosts:
+        node = node_of[host]
+        mine = [c for c in errors if host in _cause_hosts(c)]
+        bridges = _bridges(node, mine)
+        expected = bare(node.expected)
+        by_host[host] = {
+            "node": node.name,
+            "causes": [c["id"] for c in mine],
+            "expected_address": expected,
+            # BIRD's router id is the node's address unless CALICO_ROUTER_ID sets another one.
+            "expected_router_id": expected if node.router_id_is_address else None,
+            "deployment": (node.calico or {}).get("deployment"),
+            "bridges": bridges,
+        }
+        in_use.extend(dict(b, host=host, node=node.name) for b in bridges if b["container_count"] > 0)
+
+    chosen = set(hosts)
+    planned = [c for c in errors if chosen.intersection(_cause_hosts(c))]
+    if hosts:
+        text = "Repair, one node at a time: %s." % ", ".join(hosts)
+    elif plan_hosts:
+        text = "Nothing to repair: none of the hosts named is in the play."
+    else:
+        text = "Nothing to repair: diagnose found no repairable error root cause."
+    if outside:
+        text += " Not in the play, left out: %s." % ", ".join(outside)
+    return {
+        "hosts": hosts,
+        "by_host": by_host,
+        "causes": [_brief(c) for c in planned],
+        "not_repaired": [_brief(c) for c in errors if c["code"] not in REPAIRABLE_CODES],
+        "bridges_in_use": in_use,
+        "pin_needed": bool(in_use),
+        "text": text,
+    }
