@@ -42,4 +42,4 @@ fi
 # ansible.cfg points collections_path at .collections: link the checkout in there.
 mkdir -p .collections/ansible_collections/meshdoctor
 ln -sfn ../../.. .collections/ansible_collections/meshdoctor/calico
-echo "setup: ready ($(.venv/bin/ansible --version | head -1))"
+echo "setup: ready ($(.venv/bin/ansible --version | sed -n 1p))"
