@@ -1,29 +1,16 @@
-"""Run a module's main() in-process and get the JSON it exits with.
-
-ansible-core 2.19 has `ansible.module_utils.testing.patch_module_args`; 2.17 does not, and
-there the arguments go to `ansible.module_utils.basic._ANSIBLE_ARGS` directly.
+"""Run a module's main() in-process and get the JSON it exits with (the collector modules'
+variant: it also fakes run_command and binaries; the 2.17/2.19 argument shim is _module_args's).
 """
-import contextlib
 import json
 import os
 import sys
 
 from ansible.module_utils import basic
 
+from _module_args import patch_module_args
+
 # The module_utils tests' fakes (replaying servers, recorded fixtures, run_command double).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils"))
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        old = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}).encode("utf-8")
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = old
 
 
 class _Exit(Exception):
