@@ -5,7 +5,8 @@
 
 It validates the task arguments against the module stub's ARGUMENT_SPEC, copies the few
 variables the analysis reads out of hostvars (each host's facts and, from the result it
-registered as ``results_var``, how node_facts went there), and hands both to
+registered as ``results_var``, how node_facts went there; with ``datastore_host``, that host's
+too, whose facts carry the datastore), and hands both to
 plugin_utils._analysis.run_analysis, which does the rest without Ansible.
 """
 from __future__ import annotations
@@ -40,7 +41,13 @@ class ActionModule(ActionBase):
             except ValueError as exc:
                 raise AnsibleActionFail(str(exc)) from exc
         unknown = sorted(set(args.get("ignore") or ()) - set(CODES))
-        hostvars = plain_hostvars(task_vars.get("hostvars") or {}, args["hosts"], results_var=args.get("results_var"))
+        hosts = list(args["hosts"])
+        # The datastore host's facts carry the datastore (node_facts read it there): read that
+        # host too, untemplated like the others, even when it is not one of the analysed hosts.
+        ds_host = args.get("datastore_host") if args.get("datastore") is None else None
+        if ds_host and ds_host not in hosts:
+            hosts.append(ds_host)
+        hostvars = plain_hostvars(task_vars.get("hostvars") or {}, hosts, results_var=args.get("results_var"))
         result.update(run_analysis(args, hostvars))
         if unknown:
             result.setdefault("warnings", []).append(

@@ -20,8 +20,6 @@ import json
 import ssl
 import urllib.error
 
-from ansible.module_utils.urls import open_url
-
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node import parse_kubectl_pods
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, as_list, loads_or_none, run_ok, to_text
 
@@ -156,6 +154,10 @@ def parse_etcd(node_kvs, affinity_kvs):
 
 def etcd_range(endpoint, prefix, timeout=5.0, ca_cert=None, cert=None, key=None):
     """Every key under PREFIX through ENDPOINT's JSON gateway -> [(key, value)]. Raises DatastoreError."""
+    # Imported here, not at the top: node_facts ships this file to every node, but only the one
+    # that reads an etcd datastore should pay for importing urls (about 40 ms of imports).
+    from ansible.module_utils.urls import open_url  # pylint: disable=import-outside-toplevel
+
     body = json.dumps(range_request(prefix))
     last = None
     for path in GATEWAY_PATHS:
@@ -269,6 +271,50 @@ def read_kubernetes(run_command, kubectl="kubectl", kubeconfig=None):
     if pods_out is None:
         warnings.append("could not list calico-node pods: %s" % err)
     return merge_k8s(nodes, parse_block_affinities(aff_out or "")), pod_entries(pods_out or ""), warnings
+
+
+# The options that say where and how to read the datastore: datastore_info's own options and
+# node_facts' `datastore` suboptions (one spec, so the two cannot drift apart).
+OPTIONS_SPEC = dict(
+    datastore=dict(type="str", choices=["auto", "kubernetes", "etcdv3"], default="auto"),
+    etcd_endpoints=dict(type="list", elements="str", default=[]),
+    etcd_ca_cert=dict(type="path"),
+    etcd_cert=dict(type="path"),
+    etcd_key=dict(type="path", no_log=False),
+    kubectl=dict(type="str", default="kubectl"),
+    kubeconfig=dict(type="path"),
+    timeout=dict(type="float", default=5),
+)
+OPTIONS_REQUIRED_BY = {"etcd_key": "etcd_cert"}
+
+
+def read_datastore(run_command, get_bin_path, options):
+    """-> (result, warnings) for OPTIONS (a dict validated against OPTIONS_SPEC), as
+    datastore_info returns it and node_facts sets it as `datastore`.
+
+    RUN_COMMAND and GET_BIN_PATH are the module's. An empty string counts as not given (a
+    role can pass its empty-string defaults straight through).
+    """
+    opts = dict((k, options.get(k) or None) for k in OPTIONS_SPEC)
+    datastore = opts["datastore"] or "auto"
+    kubectl = opts["kubectl"] or "kubectl"
+    kubectl_path = None
+    if datastore in ("auto", "kubernetes"):
+        kubectl_path = get_bin_path(kubectl)
+        if datastore == "kubernetes" and not kubectl_path:
+            kubectl_path = kubectl
+    return datastore_state(
+        run_command,
+        datastore=datastore,
+        etcd_endpoints=opts["etcd_endpoints"] or [],
+        etcd_ca_cert=opts["etcd_ca_cert"],
+        etcd_cert=opts["etcd_cert"],
+        etcd_key=opts["etcd_key"],
+        kubectl=kubectl,
+        kubeconfig=opts["kubeconfig"],
+        timeout=opts["timeout"] or 5.0,
+        kubectl_path=kubectl_path,
+    )
 
 
 def datastore_state(run_command, datastore="auto", etcd_endpoints=None, etcd_ca_cert=None, etcd_cert=None,

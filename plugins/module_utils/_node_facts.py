@@ -16,6 +16,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._autodetect impo
 from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import bird_state
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node import calico_node_state
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import utc_now
+from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import read_datastore
 from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import DockerAPI, docker_info
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_interfaces, collect_routes
 
@@ -23,8 +24,14 @@ SCHEMA = 1
 
 
 def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version=None, log_lines=2000,
-           route_tables=("main",), bird_timeout=2.0, docker_timeout=3.0, reach=None):
-    """-> the facts dict (its 'warnings' list included). Never raises on what it reads."""
+           route_tables=("main",), bird_timeout=2.0, docker_timeout=3.0, reach=None, datastore=None,
+           get_bin_path=None):
+    """-> the facts dict (its 'warnings' list included). Never raises on what it reads.
+
+    DATASTORE: None, or datastore_info's options (a dict): then Calico's datastore is read too,
+    in the same run, exactly as datastore_info reads it (GET_BIN_PATH finds kubectl), and set
+    as the facts' 'datastore'.
+    """
     started = time.time()
     warnings = []
     interfaces, more = collect_interfaces(run_command)
@@ -52,6 +59,11 @@ def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version
     prediction, more = predict(interfaces, calico["autodetection_method"], version, **kwargs)
     warnings.extend(more)
 
+    stored = None
+    if datastore is not None:
+        stored, more = read_datastore(run_command, get_bin_path or (lambda name: None), datastore)
+        warnings.extend(more)
+
     return {
         "schema": SCHEMA,
         "hostname": socket.gethostname(),
@@ -63,5 +75,6 @@ def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version
         "bird": bird,
         "calico_node": calico,
         "autodetection": prediction,
+        "datastore": stored,
         "warnings": warnings,
     }

@@ -130,43 +130,21 @@ calico_node_pods:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import datastore_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import (
+    OPTIONS_REQUIRED_BY,
+    OPTIONS_SPEC,
+    read_datastore,
+)
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            datastore=dict(type="str", choices=["auto", "kubernetes", "etcdv3"], default="auto"),
-            etcd_endpoints=dict(type="list", elements="str", default=[]),
-            etcd_ca_cert=dict(type="path"),
-            etcd_cert=dict(type="path"),
-            etcd_key=dict(type="path", no_log=False),
-            kubectl=dict(type="str", default="kubectl"),
-            kubeconfig=dict(type="path"),
-            timeout=dict(type="float", default=5),
-            fail_on_unreachable=dict(type="bool", default=False),
-        ),
-        required_by={"etcd_key": "etcd_cert"},
+        argument_spec=dict(OPTIONS_SPEC, fail_on_unreachable=dict(type="bool", default=False)),
+        required_by=OPTIONS_REQUIRED_BY,
         supports_check_mode=True,
     )
     params = module.params
-    kubectl_path = None
-    if params["datastore"] in ("auto", "kubernetes"):
-        kubectl_path = module.get_bin_path(params["kubectl"])
-        if params["datastore"] == "kubernetes" and not kubectl_path:
-            kubectl_path = params["kubectl"]
-    result, warnings = datastore_state(
-        module.run_command,
-        datastore=params["datastore"],
-        etcd_endpoints=params["etcd_endpoints"],
-        etcd_ca_cert=params["etcd_ca_cert"],
-        etcd_cert=params["etcd_cert"],
-        etcd_key=params["etcd_key"],
-        kubectl=params["kubectl"],
-        kubeconfig=params["kubeconfig"],
-        timeout=params["timeout"],
-        kubectl_path=kubectl_path,
-    )
+    result, warnings = read_datastore(module.run_command, module.get_bin_path, params)
     for warning in warnings:
         module.warn(warning)
     if not result["reachable"] and params["fail_on_unreachable"]:

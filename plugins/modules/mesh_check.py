@@ -11,8 +11,9 @@ short_description: Analyse the Calico node-to-node BGP mesh of all hosts togethe
 version_added: 0.1.0
 description:
   - Runs on the controller only (an action plugin); it runs no module on any host.
-  - Reads the C(meshdoctor) facts that M(meshdoctor.calico.node_facts) set on every host in O(hosts), the
-    result of M(meshdoctor.calico.datastore_info) and each host's expected address, and checks the cluster
+  - Reads the C(meshdoctor) facts that M(meshdoctor.calico.node_facts) set on every host in O(hosts), what
+    Calico's datastore says (read by node_facts on O(datastore_host), or given as O(datastore)) and each
+    host's expected address, and checks the cluster
     as a whole - every node's address, the N x (N-1) matrix of directed C(Mesh_) BGP sessions, routes to
     every other node's blocks, latent autodetection risks and stray Docker bridges.
   - Groups the findings under root causes and tells each in one sentence, writes C(report.json),
@@ -69,8 +70,18 @@ options:
   datastore:
     description:
       - The result of M(meshdoctor.calico.datastore_info) (may say C(reachable=false)).
-      - Without it, Calico's stored addresses and blocks are not compared.
+      - An explicit override of O(datastore_host). Without either, Calico's stored addresses and blocks are
+        not compared.
     type: dict
+  datastore_host:
+    description:
+      - The host where M(meshdoctor.calico.node_facts) read the datastore (its O(meshdoctor.calico.node_facts#module:datastore)
+        option), when O(datastore) is not given. The datastore is read from that host's C(meshdoctor.datastore)
+        fact, untemplated, like the other facts.
+      - When that host was unreachable, its collection failed (per O(results_var) or O(results)), or its facts carry
+        no datastore, the datastore counts as unreachable and C(DATASTORE_UNREACHABLE) names the host and why.
+      - It need not be one of O(hosts).
+    type: str
   expected_address_sources:
     description:
       - Where the address each node should peer on comes from, in this order.
@@ -124,8 +135,9 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Collect every node's facts, keeping the outcome of unreachable and failed hosts
+- name: Collect every node's facts and, on the first control-plane host, the datastore; keep failures
   meshdoctor.calico.node_facts:
+    datastore: "{{ {'kubeconfig': '/etc/kubernetes/admin.conf'} if inventory_hostname == groups['kube_control_plane'][0] else omit }}"
   register: node_facts_result
   ignore_unreachable: true
   failed_when: false
@@ -134,7 +146,7 @@ EXAMPLES = r"""
   meshdoctor.calico.mesh_check:
     hosts: "{{ ansible_play_hosts_all }}"
     results_var: node_facts_result
-    datastore: "{{ __meshdoctor_datastore }}"
+    datastore_host: "{{ groups['kube_control_plane'][0] }}"
     report_dir: meshdoctor-report
   run_once: true
   register: __meshdoctor_check
@@ -250,6 +262,7 @@ ARGUMENT_SPEC = dict(
     results_var=dict(type="str", default="__meshdoctor_node_facts"),
     results=dict(type="dict"),
     datastore=dict(type="dict"),
+    datastore_host=dict(type="str"),
     expected_address_sources=dict(type="list", elements="str", choices=["inventory", "kubernetes", "override"],
                                   default=["inventory", "kubernetes", "override"]),
     report_dir=dict(type="path", default="./meshdoctor-report"),

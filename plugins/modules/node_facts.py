@@ -24,6 +24,9 @@ description:
     C(docs/facts-schema.md) of the collection. Nothing is changed on the node.
   - What cannot be read (no Docker engine, BIRD not running) is reported in the facts, and as
     C(warnings) when it is unexpected; the module fails only on invalid options.
+  - With O(datastore), the same run also reads Calico's datastore, exactly as
+    M(meshdoctor.calico.datastore_info) does, and returns it as C(ansible_facts.meshdoctor.datastore).
+    Give it on one control-plane host only; diagnosing a cluster then costs one round trip a host.
   - Runs on the node with the Python standard library only; C(ip) (iproute2) must be installed.
 author:
   - meshdoctor maintainers (@meshdoctor)
@@ -69,6 +72,47 @@ options:
     type: list
     elements: str
     default: [main]
+  datastore:
+    description:
+      - Also read Calico's datastore in this run, with these options of
+        M(meshdoctor.calico.datastore_info), and return it as C(ansible_facts.meshdoctor.datastore)
+        (null without this option). An unreachable datastore is reported there
+        (C(reachable=false), C(reason)), never as a failure.
+      - An empty string counts as not given, for every suboption.
+    type: dict
+    suboptions:
+      datastore:
+        description:
+          - Which datastore to read. C(auto) reads etcdv3 when O(datastore.etcd_endpoints) is given,
+            else Kubernetes when O(datastore.kubectl) is found.
+        type: str
+        choices: [auto, kubernetes, etcdv3]
+        default: auto
+      etcd_endpoints:
+        description: etcd client URLs, for example C(https://192.168.1.196:2379), tried in order.
+        type: list
+        elements: str
+        default: []
+      etcd_ca_cert:
+        description: CA certificate to verify etcd's server certificate with.
+        type: path
+      etcd_cert:
+        description: Client certificate for etcd.
+        type: path
+      etcd_key:
+        description: Private key of O(datastore.etcd_cert).
+        type: path
+      kubectl:
+        description: The C(kubectl) program (a name looked up on PATH, or a path).
+        type: str
+        default: kubectl
+      kubeconfig:
+        description: Kubeconfig file for O(datastore.kubectl).
+        type: path
+      timeout:
+        description: Seconds to wait for each etcd answer.
+        type: float
+        default: 5
 notes:
   - Needs root (or access to the sockets and C(/proc)) to see BIRD, Docker and calico-node.
 seealso:
@@ -77,6 +121,7 @@ seealso:
   - module: meshdoctor.calico.docker_bridge_info
   - module: meshdoctor.calico.bird_info
   - module: meshdoctor.calico.calico_node_info
+  - module: meshdoctor.calico.datastore_info
 """
 
 EXAMPLES = r"""
@@ -87,6 +132,17 @@ EXAMPLES = r"""
   meshdoctor.calico.node_facts:
     calico_version: v3.24.5
     log_lines: 10000
+
+- name: Gather on every node, and read the etcd datastore in the same run on the first control-plane host
+  meshdoctor.calico.node_facts:
+    datastore: "{{ calico_datastore if inventory_hostname == groups['kube_control_plane'][0] else omit }}"
+  vars:
+    calico_datastore:
+      datastore: etcdv3
+      etcd_endpoints: ["https://192.168.1.196:2379"]
+      etcd_ca_cert: /etc/kubernetes/pki/etcd/ca.crt
+      etcd_cert: /etc/kubernetes/pki/etcd/peer.crt
+      etcd_key: /etc/kubernetes/pki/etcd/peer.key
 
 - name: Show which address first-found would pick
   ansible.builtin.debug:
@@ -102,8 +158,11 @@ ansible_facts:
     meshdoctor:
       description:
         - Everything gathered, with keys C(schema), C(hostname), C(collected_at), C(duration_s),
-          C(interfaces), C(routes), C(docker), C(bird), C(calico_node), C(autodetection) and
-          C(warnings); see C(docs/facts-schema.md) and the C(*_info) modules for each part.
+          C(interfaces), C(routes), C(docker), C(bird), C(calico_node), C(autodetection),
+          C(datastore) and C(warnings); see C(docs/facts-schema.md) and the C(*_info) modules for
+          each part.
+        - C(datastore) is what M(meshdoctor.calico.datastore_info) returns (C(datastore),
+          C(reachable), C(reason), C(nodes), C(calico_node_pods)) when O(datastore) is given, else null.
       returned: always
       type: dict
       sample:
@@ -117,11 +176,14 @@ ansible_facts:
         bird: {ipv4: {running: true, router_id: 172.19.0.1, protocols: []}, ipv6: {running: false}}
         calico_node: {deployment: docker, autodetection_method: first-found}
         autodetection: {method: first-found, first_found: {interface: br-cddff8a3b81c, address: 172.19.0.1/16}}
+        datastore: {datastore: etcdv3, reachable: true, reason: null, calico_node_pods: [],
+                    nodes: {ai: {ipv4_address: 172.19.0.1/16, blocks: [172.16.2.0/24]}}}
         warnings: []
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import OPTIONS_REQUIRED_BY, OPTIONS_SPEC
 from ansible_collections.meshdoctor.calico.plugins.module_utils._node_facts import gather
 
 
@@ -134,6 +196,7 @@ def main():
             calico_version=dict(type="str"),
             log_lines=dict(type="int", default=2000),
             route_tables=dict(type="list", elements="str", default=["main"]),
+            datastore=dict(type="dict", options=OPTIONS_SPEC, required_by=OPTIONS_REQUIRED_BY),
         ),
         supports_check_mode=True,
     )
@@ -147,6 +210,8 @@ def main():
         calico_version=module.params["calico_version"],
         log_lines=module.params["log_lines"],
         route_tables=module.params["route_tables"],
+        datastore=module.params["datastore"],
+        get_bin_path=module.get_bin_path,
     )
     for warning in facts["warnings"]:
         module.warn(warning)

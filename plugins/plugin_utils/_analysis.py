@@ -12,7 +12,7 @@ import datetime
 
 from . import _checks_address, _checks_health, _checks_latent, _checks_routes, _checks_sessions
 from ._findings import count_by_severity, meets_threshold, sort_and_number, worst_severity
-from ._hostvars import registered_results
+from ._hostvars import datastore_from_host, registered_results
 from ._model import build
 from ._plan import make_plan
 from ._reports import write_reports
@@ -31,7 +31,7 @@ CALICO_KEYS = ("deployment", "running", "reason", "image", "calico_version", "au
 DEFAULTS = {
     "datastore": None, "results": None, "expected_address_sources": ["inventory", "kubernetes", "override"],
     "report_dir": "./meshdoctor-report", "formats": ["json", "junit", "html"], "fail_on": "error",
-    "ignore": [], "query": None, "results_var": None, "plan_hosts": [],
+    "ignore": [], "query": None, "results_var": None, "plan_hosts": [], "datastore_host": None,
 }
 
 
@@ -149,12 +149,18 @@ def run_analysis(args, hostvars):
     """The action plugin's result from its validated arguments and plain hostvars {host: {var: value}}.
 
     Per host, how node_facts went is ``results[host]`` when given, else the outcome that
-    plain_hostvars read from the host's registered result (``results_var``).
+    plain_hostvars read from the host's registered result (``results_var``). The datastore is
+    ``datastore`` when given, else the ``meshdoctor.datastore`` fact of ``datastore_host``
+    (whose hostvars entry must then be in HOSTVARS too, even when it is not one of ``hosts``).
     """
     opts = dict(DEFAULTS)
     opts.update({k: v for k, v in args.items() if v is not None})
     results = registered_results(hostvars, opts["results"])
-    analysis = analyse(opts["hosts"], hostvars, datastore=opts["datastore"], results=results,
+    datastore = opts["datastore"]
+    if datastore is None and opts["datastore_host"]:
+        host = opts["datastore_host"]
+        datastore = datastore_from_host(host, hostvars.get(host), results.get(host))
+    analysis = analyse(opts["hosts"], hostvars, datastore=datastore, results=results,
                        sources=opts["expected_address_sources"] or None, ignore=opts["ignore"] or ())
     result = {
         "changed": False,

@@ -75,7 +75,7 @@ def check_docker(cluster):
 
 
 def check_datastore(cluster):
-    """DATASTORE_UNREACHABLE: the datastore_info result says it could not read the datastore."""
+    """DATASTORE_UNREACHABLE: the datastore result (node_facts on the datastore host, or datastore_info) says it could not be read."""
     ds = cluster.datastore
     if ds is None or ds.get("reachable"):
         return []

@@ -8,7 +8,7 @@ Sources, tried in the order of ``expected_address_sources``:
 - ``inventory``: the host's inventory variables ``ip``, then ``access_ip``, then
   ``ansible_host`` (kubespray's conventions); only IPv4 addresses count, so an
   ``ansible_host`` that is a host name is skipped.
-- ``kubernetes``: the node's Kubernetes InternalIP, as ``datastore_info`` read it.
+- ``kubernetes``: the node's Kubernetes InternalIP, as the datastore read (node_facts or datastore_info).
 - ``override``: the host variable ``meshdoctor_expected_ip``. When it is set it always wins,
   wherever ``override`` stands in the list (and even when the list leaves it out).
 

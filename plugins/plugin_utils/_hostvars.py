@@ -12,6 +12,9 @@ holds a template (``ip: "{{ ... }}"``) goes through the templating ``hostvars[ho
 With ``results_var``, the same lookup also yields how node_facts went on the host: the
 outcome keys (``unreachable``, ``failed``, ``msg``) of the result registered under that
 name, as ``RESULT_KEY`` - so that a role never has to gather them over the hosts in Jinja.
+
+``datastore_from_host`` picks the datastore out of one host's facts (node_facts read it there,
+in the same run), or says why there is none.
 """
 from __future__ import annotations
 
@@ -90,6 +93,34 @@ def plain_hostvars(hostvars, hosts, results_var=None):
             values[key] = None if value is None else str(value)
         out[host] = values
     return out
+
+
+def datastore_from_host(host, values, outcome):
+    """The datastore result that node_facts set on HOST (its ``meshdoctor.datastore`` fact).
+
+    VALUES is HOST's plain_hostvars entry (None when Ansible does not know the host), OUTCOME how
+    node_facts went there ({unreachable, failed, msg} or None). When there is nothing to read, a
+    result that says the datastore is unreachable and why, naming the host.
+    """
+    def unreachable(reason):
+        return {"datastore": None, "reachable": False, "reason": reason, "nodes": {}, "calico_node_pods": []}
+
+    outcome = outcome or {}
+    detail = (": %s" % outcome["msg"]) if outcome.get("msg") else ""
+    if values is None:
+        return unreachable("datastore host %s is not in the inventory" % host)
+    if outcome.get("unreachable"):
+        return unreachable("datastore host %s was unreachable%s" % (host, detail))
+    if outcome.get("failed"):
+        return unreachable("node_facts failed on datastore host %s%s" % (host, detail))
+    facts = values.get("meshdoctor") if isinstance(values, Mapping) else None
+    if not isinstance(facts, Mapping):
+        return unreachable("datastore host %s has no meshdoctor facts (node_facts did not run there; "
+                           "is it a host of the play?)" % host)
+    stored = facts.get("datastore")
+    if not isinstance(stored, Mapping):
+        return unreachable("node_facts on datastore host %s did not read the datastore (no datastore option)" % host)
+    return stored
 
 
 def registered_results(plain, override=None):

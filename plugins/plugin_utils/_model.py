@@ -66,7 +66,7 @@ class Cluster:
     def __init__(self):
         self.nodes = []                # Node, in the order of the hosts argument
         self.by_name = {}
-        self.datastore = None          # the datastore_info result, or None when not given
+        self.datastore = None          # the datastore result (DatastoreInfo), or None when not given
         self.datastore_reachable = False
         self.ds_nodes = {}             # datastore node name -> entry
         self.expected_index = {}       # expected address -> Node
@@ -140,7 +140,7 @@ def _index_facts(node, facts):
 
 
 def build(hosts, hostvars, datastore=None, results=None, sources=None):
-    """Cluster from the play's hosts, their hostvars, the datastore_info result and the per-host results."""
+    """Cluster from the play's hosts, their hostvars, the datastore result (DatastoreInfo) and the per-host results."""
     cluster = Cluster()
     cluster.sources = tuple(sources or _expected.DEFAULT_SOURCES)
     cluster.datastore = datastore or None

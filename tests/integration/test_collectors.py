@@ -1,5 +1,6 @@
 """The collectors on the lab: node_facts on every host of the seed topology, healthy and after
-`lab outage ai`, and datastore_info against the lab's etcd (etcdv3) from master."""
+`lab outage ai`, and datastore_info against the lab's etcd (etcdv3) from master - alone, and
+inside node_facts' run (its datastore option), as the diagnose role reads it."""
 import json
 import re
 
@@ -38,6 +39,13 @@ def datastore(lab_shell, inventory):
     result = run_json(lab_shell, inventory, "master", "meshdoctor.calico.datastore_info", args)["master"]
     assert result["_status"] == "SUCCESS" and result["reachable"], result
     return result
+
+
+def node_facts_datastore(lab_shell, inventory):
+    args = {"datastore": {"datastore": "etcdv3", "etcd_endpoints": "{{ meshdoctor_etcd_endpoints }}"}}
+    result = run_json(lab_shell, inventory, "master", "meshdoctor.calico.node_facts", args)["master"]
+    assert result["_status"] == "SUCCESS", result
+    return result["ansible_facts"]["meshdoctor"]
 
 
 def gerrit_bridge(facts):
@@ -94,6 +102,18 @@ def test_datastore_healthy(healthy_seed_lab, lab_shell):
     for host, (ip, _nic, block) in SEED.items():
         assert result["nodes"][host]["ipv4_address"] == ip + "/24"
         assert result["nodes"][host]["blocks"] == [block]
+
+
+def test_node_facts_reads_the_datastore_in_the_same_run(healthy_seed_lab, lab_shell):
+    facts = node_facts_datastore(lab_shell, healthy_seed_lab.inventory)
+    alone = datastore(lab_shell, healthy_seed_lab.inventory)
+    stored = facts["datastore"]
+    assert (stored["datastore"], stored["reachable"]) == ("etcdv3", True), stored
+    assert stored["nodes"] == alone["nodes"] and stored["calico_node_pods"] == alone["calico_node_pods"]
+    assert facts["hostname"] == "master" and facts["bird"]["ipv4"]["running"]     # and the node's facts as usual
+    assert facts["warnings"] == [] and facts["duration_s"] < 2
+    # Without the option, no datastore is read.
+    assert node_facts(lab_shell, healthy_seed_lab.inventory, "master")["master"]["datastore"] is None
 
 
 def test_node_facts_after_outage(seed_lab_outage, lab_shell):

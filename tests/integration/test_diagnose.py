@@ -111,6 +111,9 @@ def test_healthy_mesh_has_no_error_and_warns_about_ai(healthy_seed_lab, lab_shel
     report = load_report(out)
     assert report["summary"]["errors"] == 0, json.dumps(report["findings"], indent=1)
     assert report["summary"]["nodes"] == 4
+    # The datastore was read in master's node_facts run (the first control-plane host).
+    assert report["datastore"] == {"datastore": "etcdv3", "reachable": True, "reason": None}, report["datastore"]
+    assert not findings(report, "DATASTORE_UNREACHABLE") and not findings(report, "NODE_NOT_IN_DATASTORE")
     risk = findings(report, "AUTODETECTION_RISK", "ai")
     assert risk and risk[0]["severity"] == "warning", json.dumps(report["findings"], indent=1)
     assert STRAY_BRIDGE_RE.search(json.dumps(risk[0])), risk[0]
@@ -178,6 +181,26 @@ def test_stopped_calico_node_and_sshd_become_findings(healthy_seed_lab, lab, lab
     assert findings(report, "AUTODETECTION_RISK", "ai"), report["findings"]
     rows = {row["node"]: row for row in report["nodes"]} if isinstance(report["nodes"], list) else report["nodes"]
     assert set(SEED_HOSTS) <= set(rows), rows
+
+
+def test_unreachable_datastore_host_is_named(healthy_seed_lab, lab, lab_shell, tmp_path):
+    """master (the datastore host) without sshd: the datastore is unreachable because of master, and says so."""
+    assert lab("fault", "master", "sshd").returncode == 0
+    try:
+        out = report_dir(tmp_path)
+        proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out,
+                        "-e", "ansible_ssh_args='-o ControlMaster=no -o ControlPath=none'")
+        report = load_report(out)
+    finally:
+        healed = lab("heal", "master", "sshd").returncode == 0
+    if not healed:
+        healthy_seed_lab.mark_dirty()
+    assert healed
+    assert proc.returncode != 0, proc.output
+    assert report["datastore"]["reachable"] is False
+    unreachable = findings(report, "DATASTORE_UNREACHABLE")
+    assert unreachable and "datastore host master was unreachable" in unreachable[0]["message"], report["findings"]
+    assert findings(report, "AUTODETECTION_RISK", "ai"), report["findings"]   # the others still analysed
 
 
 # ------------------------------------------------------------------ after `lab outage ai`

@@ -198,6 +198,9 @@ class CallbackModule(CallbackBase):
             secs = {k: v for k, v in facts.items() if k.endswith("_seconds")}
             if secs:
                 row["facts_seconds"] = secs
+            meshdoctor = facts.get("meshdoctor")
+            if isinstance(meshdoctor, dict) and "datastore" in meshdoctor:  # node_facts: did it read the datastore?
+                row["datastore_read"] = isinstance(meshdoctor["datastore"], dict)
         self.results.append(row)
         for t in reversed(self.tasks):
             if t["uuid"] == task._uuid:

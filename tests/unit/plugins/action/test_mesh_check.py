@@ -142,3 +142,81 @@ def test_facts_read_raw_and_templated_inventory_vars():
     assert plain["ai"]["ip"] == "192.168.1.188" and plain["ai"]["ansible_host"] == "ai.example.com"
     assert plain["hp"]["meshdoctor"] == {"hostname": "hp"} and plain["hp"]["access_ip"] == "10.0.0.2"
     assert plain["gone"] == {}
+
+
+# ------------------------------------------------------------------ datastore_host
+def _seed_with_datastore_on(host="master"):
+    """The seed with the datastore where the role leaves it: in HOST's meshdoctor facts."""
+    seed = _seed()
+    datastore = seed.pop("datastore")
+    seed["hostvars"][host]["meshdoctor"] = dict(seed["hostvars"][host]["meshdoctor"], datastore=datastore)
+    return seed, datastore
+
+
+def _ds_finding(result):
+    found = [f for f in result["findings"] if f["code"] == "DATASTORE_UNREACHABLE"]
+    return found[0] if found else None
+
+
+def test_datastore_read_from_the_datastore_host_facts():
+    seed, datastore = _seed_with_datastore_on("master")
+    base = {"hosts": seed["hosts"], "formats": [], "fail_on": "never"}
+    from_host = _action(dict(base, datastore_host="master")).run(task_vars={"hostvars": FakeHostVars(seed["hostvars"])})
+    explicit = _action(dict(base, datastore=datastore)).run(task_vars={"hostvars": FakeHostVars(seed["hostvars"])})
+    assert from_host["summary"]["datastore"] == "reachable" and _ds_finding(from_host) is None
+    assert from_host["findings"] == explicit["findings"] and from_host["root_causes"] == explicit["root_causes"]
+    assert {r["name"]: r["calico_address"] for r in from_host["nodes"]}["ai"] == "172.19.0.1"
+
+    # An explicit datastore wins over datastore_host.
+    down = {"datastore": "etcdv3", "reachable": False, "reason": "given by hand", "nodes": {}, "calico_node_pods": []}
+    result = _action(dict(base, datastore_host="master", datastore=down)).run(
+        task_vars={"hostvars": FakeHostVars(seed["hostvars"])})
+    assert "given by hand" in _ds_finding(result)["message"]
+
+
+def test_datastore_host_outside_the_analysed_hosts():
+    seed, datastore = _seed_with_datastore_on("master")
+    seed["hostvars"]["bastion"] = {"meshdoctor": {"hostname": "bastion", "datastore": datastore}}
+    args = {"hosts": seed["hosts"], "formats": [], "fail_on": "never", "datastore_host": "bastion"}
+    result = _action(args).run(task_vars={"hostvars": FakeHostVars(seed["hostvars"])})
+    assert result["summary"]["datastore"] == "reachable" and result["summary"]["nodes"] == 4
+    assert "bastion" not in {r["host"] for r in result["nodes"]}
+
+
+@pytest.mark.parametrize("registered,drop_facts,drop_datastore,words", [
+    ({"unreachable": True, "msg": "Failed to connect to the host via ssh"}, True, False,
+     ["datastore host master was unreachable", "Failed to connect"]),
+    ({"failed": True, "msg": "BIRD socket: permission denied"}, True, False,
+     ["node_facts failed on datastore host master", "permission denied"]),
+    (None, True, False, ["datastore host master has no meshdoctor facts"]),
+    ({"failed": False}, False, True, ["node_facts on datastore host master did not read the datastore"]),
+])
+def test_datastore_host_without_a_datastore_says_why(registered, drop_facts, drop_datastore, words):
+    seed, _datastore = _seed_with_datastore_on("master")
+    master = seed["hostvars"]["master"]
+    if registered is not None:
+        master["__meshdoctor_node_facts"] = registered
+    if drop_facts:
+        del master["meshdoctor"]
+    if drop_datastore:
+        del master["meshdoctor"]["datastore"]
+    args = {"hosts": seed["hosts"], "formats": [], "fail_on": "never", "datastore_host": "master"}
+    result = _action(args).run(task_vars={"hostvars": FakeHostVars(seed["hostvars"])})
+    assert result["summary"]["datastore"] == "unreachable"
+    finding = _ds_finding(result)
+    assert finding is not None, result["findings"]
+    for word in words:
+        assert word in finding["message"] and word in finding["evidence"]["reason"], finding
+    # The other hosts are still analysed.
+    assert {r["host"]: r["status"] for r in result["nodes"]}["ai"] == "ok"
+
+
+def test_datastore_host_not_in_the_inventory():
+    from ansible_collections.meshdoctor.calico.plugins.plugin_utils._hostvars import datastore_from_host
+
+    stored = datastore_from_host("nowhere", None, None)
+    assert stored["reachable"] is False and "datastore host nowhere is not in the inventory" in stored["reason"]
+    seed, _datastore = _seed_with_datastore_on("master")
+    args = {"hosts": seed["hosts"], "formats": [], "fail_on": "never", "datastore_host": "nowhere"}
+    result = _action(args).run(task_vars={"hostvars": FakeHostVars(seed["hostvars"])})
+    assert "nowhere" in _ds_finding(result)["message"]

@@ -7,7 +7,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._node_facts impo
 from _fakes import FakeBird, FakeDocker, FakeRun, docker_routes_seed_ai, fixture_bytes, ip_answers, strip_welcome
 
 TOP = {"schema", "hostname", "collected_at", "duration_s", "interfaces", "routes", "docker", "bird", "calico_node",
-       "autodetection", "warnings"}
+       "autodetection", "datastore", "warnings"}
 
 
 def test_seed_ai(short_tmp, monkeypatch, tmp_path):
@@ -24,6 +24,7 @@ def test_seed_ai(short_tmp, monkeypatch, tmp_path):
         docker.close()
         bird.close()
     assert set(facts) == TOP and facts["schema"] == 1 and facts["warnings"] == []
+    assert facts["datastore"] is None                        # not asked: null, never a missing key
     assert facts["collected_at"].endswith("Z") and facts["duration_s"] < 5
     assert [c[:3] for c in run.calls] == [["ip", "-json", "-details"], ["ip", "-json", "-4"]]
     assert facts["bird"]["ipv4"]["router_id"] == "172.19.0.1"
@@ -52,3 +53,26 @@ def test_override_and_no_ip(short_tmp, monkeypatch, tmp_path):
     assert facts["interfaces"] == [] and facts["routes"] == []
     assert any("could not read interfaces" in w for w in facts["warnings"])
     assert any("Calico version unknown" in w for w in facts["warnings"])
+
+
+def test_datastore_read_in_the_same_pass(short_tmp, monkeypatch, tmp_path):
+    """With datastore options, gather reads the datastore through read_datastore, the function
+    datastore_info uses, and its warnings join the facts' warnings."""
+    from ansible_collections.meshdoctor.calico.plugins.module_utils import _node_facts
+
+    monkeypatch.setattr(_calico_node, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setattr(_calico_node, "find_calico_process", lambda proc_root="/proc": (None, None))
+    calls = []
+    stored = {"datastore": "etcdv3", "reachable": True, "reason": None, "nodes": {"ai": {}}, "calico_node_pods": []}
+
+    def fake_read(run_command, get_bin_path, options):
+        calls.append((get_bin_path("kubectl"), dict(options)))
+        return stored, ["etcd endpoint skipped: one"]
+
+    monkeypatch.setattr(_node_facts, "read_datastore", fake_read)
+    options = {"datastore": "etcdv3", "etcd_endpoints": ["http://etcd:2379"]}
+    facts = gather(FakeRun(ip_answers()), os.path.join(short_tmp, "b"), os.path.join(short_tmp, "b6"),
+                   os.path.join(short_tmp, "d"), calico_version="v3.24.5", datastore=options,
+                   get_bin_path=lambda name: "/usr/bin/" + name)
+    assert facts["datastore"] is stored and calls == [("/usr/bin/kubectl", options)]
+    assert facts["warnings"] == ["etcd endpoint skipped: one"]

@@ -98,6 +98,58 @@ def test_node_facts_version_mismatch_is_a_warning(monkeypatch, seed_ai_node):
     assert facts["autodetection"]["calico_version"] == "v3.25.0" and facts["calico_node"]["calico_version"] == "v3.24.5"
 
 
+def test_node_facts_reads_the_datastore_when_asked(monkeypatch, seed_ai_node):
+    """The datastore option: node_facts returns what datastore_info returns, as the datastore fact."""
+    assert node_facts_result(monkeypatch, seed_ai_node)["datastore"] is None
+    server = FakeEtcd(recorded_etcd())
+    try:
+        options = {"datastore": "etcdv3", "etcd_endpoints": [server.url], "timeout": 2}
+        facts = node_facts_result(monkeypatch, dict(seed_ai_node, datastore=options))
+        alone = run_module(monkeypatch, datastore_info.main, options, bin_paths={})
+    finally:
+        server.close()
+    stored = facts["datastore"]
+    assert (stored["datastore"], stored["reachable"]) == ("etcdv3", True)
+    assert stored["nodes"]["ai"]["ipv4_address"] == "172.19.0.1/16" and stored["nodes"]["ai"]["blocks"] == ["172.16.2.0/24"]
+    assert stored == {k: alone[k] for k in ("datastore", "reachable", "reason", "nodes", "calico_node_pods")}
+    assert facts["bird"]["ipv4"]["router_id"] == "172.19.0.1"          # and everything else as usual
+
+
+def test_node_facts_datastore_kubernetes_and_unreachable(monkeypatch, seed_ai_node):
+    answers = ip_answers()
+    answers.update({("/snap/bin/kubectl", "get", "nodes"): (0, fixture_text("datastore", "kubectl_get_nodes.json"), ""),
+                    ("/snap/bin/kubectl", "get", "blockaffinities.crd.projectcalico.org"):
+                        (0, fixture_text("datastore", "kubectl_get_blockaffinities.json"), ""),
+                    ("/snap/bin/kubectl", "get", "pods"):
+                        (0, fixture_text("datastore", "kubectl_get_pods_calico_node.json"), "")})
+    # Empty strings (the role's defaults) count as not given: auto finds kubectl on PATH.
+    options = {"datastore": "auto", "etcd_endpoints": [], "etcd_ca_cert": "", "etcd_cert": "", "etcd_key": "",
+               "kubectl": "", "kubeconfig": "", "timeout": 30}
+    result = run_module(monkeypatch, node_facts.main, dict(seed_ai_node, datastore=options), run_command=FakeRun(answers),
+                        bin_paths=dict(IP, kubectl="/snap/bin/kubectl"))
+    stored = result["ansible_facts"]["meshdoctor"]["datastore"]
+    assert stored["datastore"] == "kubernetes" and stored["nodes"]["ml"]["blocks"] == ["172.16.1.0/24"]
+    assert len(stored["calico_node_pods"]) == 4
+
+    # Unreachable is a fact, never a failure of node_facts.
+    options = {"datastore": "etcdv3", "etcd_endpoints": ["http://127.0.0.1:9"], "timeout": 1}
+    facts = node_facts_result(monkeypatch, dict(seed_ai_node, datastore=options))
+    assert facts["datastore"]["reachable"] is False and "127.0.0.1:9" in facts["datastore"]["reason"]
+
+    result = run_module(monkeypatch, node_facts.main, dict(seed_ai_node, datastore={"etcd_key": "/k"}),
+                        run_command=FakeRun(ip_answers()), bin_paths=IP)
+    assert result["failed"] and "etcd_cert" in result["msg"]
+    result = run_module(monkeypatch, node_facts.main, dict(seed_ai_node, datastore={"datastore": "consul"}),
+                        run_command=FakeRun(ip_answers()), bin_paths=IP)
+    assert result["failed"] and "consul" in result["msg"]
+
+
+def node_facts_result(monkeypatch, args):
+    result = run_module(monkeypatch, node_facts.main, args, run_command=FakeRun(ip_answers()), bin_paths=IP)
+    assert "failed" not in result, result
+    return result["ansible_facts"]["meshdoctor"]
+
+
 def test_node_facts_bad_option(monkeypatch, isolated):
     result = run_module(monkeypatch, node_facts.main, {"log_lines": -1}, run_command=FakeRun(ip_answers()), bin_paths=IP)
     assert result["failed"] and "log_lines" in result["msg"]
