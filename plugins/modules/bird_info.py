@@ -22,13 +22,9 @@ description:
   - A missing or refusing socket is an answer (C(running=false) with C(reason)), not a failure.
 author:
   - meshdoctor maintainers (@meshdoctor)
+extends_documentation_fragment:
+  - meshdoctor.calico.attributes.read_only
 attributes:
-  check_mode:
-    description: The module only reads, so it runs normally in check mode.
-    support: full
-  diff_mode:
-    description: Nothing is changed, so there is no diff.
-    support: none
   platform:
     description: Hosts where BIRD runs (calico-node exposes its sockets under /var/run/calico).
     support: full

@@ -26,13 +26,9 @@ description:
     or process environment, as those installs read it.
 author:
   - meshdoctor maintainers (@meshdoctor)
+extends_documentation_fragment:
+  - meshdoctor.calico.attributes.read_only
 attributes:
-  check_mode:
-    description: The module only reads, so it runs normally in check mode.
-    support: full
-  diff_mode:
-    description: Nothing is changed, so there is no diff.
-    support: none
   platform:
     description: Linux hosts.
     support: full

@@ -25,13 +25,9 @@ description:
     (C(reachable=false), C(reason)) unless I(fail_on_unreachable) is set.
 author:
   - meshdoctor maintainers (@meshdoctor)
+extends_documentation_fragment:
+  - meshdoctor.calico.attributes.read_only
 attributes:
-  check_mode:
-    description: The module only reads, so it runs normally in check mode.
-    support: full
-  diff_mode:
-    description: Nothing is changed, so there is no diff.
-    support: none
   platform:
     description: Any host that reaches the datastore.
     support: full

@@ -20,13 +20,9 @@ description:
   - Reads C(ip -json -details addr show) (iproute2), never human-readable text.
 author:
   - meshdoctor maintainers (@meshdoctor)
+extends_documentation_fragment:
+  - meshdoctor.calico.attributes.read_only
 attributes:
-  check_mode:
-    description: The module only reads, so it runs normally in check mode.
-    support: full
-  diff_mode:
-    description: Nothing is changed, so there is no diff.
-    support: none
   platform:
     description: Linux hosts with iproute2.
     support: full

@@ -30,13 +30,9 @@ description:
   - Runs on the node with the Python standard library only; C(ip) (iproute2) must be installed.
 author:
   - meshdoctor maintainers (@meshdoctor)
+extends_documentation_fragment:
+  - meshdoctor.calico.attributes.read_only
 attributes:
-  check_mode:
-    description: The module only reads, so it runs normally in check mode.
-    support: full
-  diff_mode:
-    description: Nothing is changed, so there is no diff.
-    support: none
   facts:
     description: Sets C(ansible_facts.meshdoctor).
     support: full
