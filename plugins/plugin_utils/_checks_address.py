@@ -128,12 +128,24 @@ def check_address_interface(cluster):
     return out
 
 
-def _duplicates(pairs):
+def _duplicate_findings(code, label, evidence_key, pairs, report_on):
+    """One finding per node of REPORT_ON whose key (address, router id) another node shares."""
     groups = {}
     for key, name in pairs:
         if key:
             groups.setdefault(key, []).append(name)
-    return {k: v for k, v in groups.items() if len(v) > 1}
+    out = []
+    for key, names in groups.items():
+        if len(names) < 2:
+            continue
+        for name in names:
+            if name not in report_on:
+                continue
+            others = [n for n in names if n != name]
+            out.append(finding(
+                code, name, "%s: %s %s is also used by %s" % (name, label, key, ", ".join(others)),
+                {evidence_key: key, "nodes": names, "peer_node": others[0]}))
+    return out
 
 
 def check_duplicate_address(cluster):
@@ -143,30 +155,14 @@ def check_duplicate_address(cluster):
     for name, entry in cluster.ds_nodes.items():
         if name not in play and entry.get("ipv4_address"):
             pairs.append((str(entry["ipv4_address"]).split("/", 1)[0], name))
-    out = []
-    for addr, names in _duplicates(pairs).items():
-        for name in names:
-            if name not in play:
-                continue
-            others = [n for n in names if n != name]
-            out.append(finding(
-                "DUPLICATE_ADDRESS", name,
-                "%s: Calico address %s is also used by %s" % (name, addr, ", ".join(others)),
-                {"address": addr, "nodes": names, "peer_node": others[0]}))
-    return out
+    # Datastore-only nodes count as holders of an address, but only play nodes get findings.
+    return _duplicate_findings("DUPLICATE_ADDRESS", "Calico address", "address", pairs, play)
 
 
 def check_duplicate_router_id(cluster):
     """DUPLICATE_ROUTER_ID: two nodes' BIRD run with the same router id."""
-    out = []
-    for rid, names in _duplicates([(n.router_id, n.name) for n in cluster.nodes]).items():
-        for name in names:
-            others = [n for n in names if n != name]
-            out.append(finding(
-                "DUPLICATE_ROUTER_ID", name,
-                "%s: BIRD router id %s is also used by %s" % (name, rid, ", ".join(others)),
-                {"router_id": rid, "nodes": names, "peer_node": others[0]}))
-    return out
+    pairs = [(n.router_id, n.name) for n in cluster.nodes]
+    return _duplicate_findings("DUPLICATE_ROUTER_ID", "BIRD router id", "router_id", pairs, set(cluster.by_name))
 
 
 CHECKS = (check_expected_known, check_address_mismatch, check_address_interface,
