@@ -63,20 +63,24 @@ def ip_answers(addr="addr_seed_ai.json", route4="route4_seed_ai.json", route6=No
 # ------------------------------------------------------------------------------ BIRD
 class FakeBird:
     """BIRD's control socket at PATH: sends WELCOME, then for each command line the reply
-    REPLIES maps it to (bytes), in CHUNK-byte pieces. mode: 'normal', 'silent' (never answers
-    commands), 'close' (closes after half a reply), 'no-welcome'."""
+    REPLIES maps it to (bytes), in CHUNK-byte pieces; a key ending in " *" answers every
+    command that starts with the rest. WELCOME and REPLIES may also be lists, one entry per
+    connection (the last one stays), to play a BIRD that restarts with another state.
+    mode: 'normal', 'silent' (never answers commands), 'close' (closes after half a reply),
+    'no-welcome'."""
 
     def __init__(self, path, welcome=b"0001 BIRD 1.6.8 ready.\n", replies=None, chunk=7, mode="normal"):
         self.path = path
-        self.welcome = welcome
-        self.replies = dict(replies or {})
+        self.welcomes = welcome if isinstance(welcome, list) else [welcome]
+        self.replies = [dict(r) for r in replies] if isinstance(replies, list) else [dict(replies or {})]
+        self.connections = 0
         self.chunk = chunk
         self.mode = mode
         self.commands = []
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(path)
         self.sock.listen(5)
-        self.stop = False
+        self.stopping = False
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
@@ -87,19 +91,35 @@ class FakeBird:
 
     def _serve(self):
         self.sock.settimeout(0.2)
-        while not self.stop:
+        while not self.stopping:
             try:
                 conn, _addr = self.sock.accept()
             except socket.timeout:
                 continue
             except OSError:
                 return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+            index = self.connections
+            self.connections += 1
+            threading.Thread(target=self._handle, args=(conn, index), daemon=True).start()
 
-    def _handle(self, conn):
+    @staticmethod
+    def _pick(entries, index):
+        return entries[min(index, len(entries) - 1)]
+
+    @staticmethod
+    def _lookup(replies, cmd):
+        if cmd in replies:
+            return replies[cmd]
+        for key, reply in replies.items():
+            if key.endswith(" *") and cmd.startswith(key[:-1]):
+                return reply
+        return b"9001 syntax error\n"
+
+    def _handle(self, conn, index):
+        replies = self._pick(self.replies, index)
         try:
             if self.mode != "no-welcome":
-                self._send(conn, self.welcome)
+                self._send(conn, self._pick(self.welcomes, index))
             buf = b""
             while True:
                 data = conn.recv(4096)
@@ -112,7 +132,7 @@ class FakeBird:
                     self.commands.append(cmd)
                     if self.mode in ("silent", "no-welcome"):
                         continue
-                    reply = self.replies.get(cmd, b"9001 syntax error\n")
+                    reply = self._lookup(replies, cmd)
                     if self.mode == "close":
                         self._send(conn, reply[:len(reply) // 2])
                         return
@@ -123,7 +143,7 @@ class FakeBird:
             conn.close()
 
     def close(self):
-        self.stop = True
+        self.stopping = True
         self.sock.close()
         self.thread.join(2)
 

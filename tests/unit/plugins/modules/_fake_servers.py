@@ -10,17 +10,11 @@
 import json
 import os
 import re
-import socket
-import socketserver
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "fixtures")
-
-
-class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
+from _fakes import FIXTURES, FakeBird as _ReplayingBird, _UnixHTTPServer
 
 
 class FakeDocker(object):
@@ -225,63 +219,25 @@ def ip_calls(bindir):
 
 
 # ---------------------------------------------------------------------- BIRD
-class FakeBird(object):
+class FakeBird(_ReplayingBird):
     """Serves recorded BIRD 1.6.8 replies of node NODES[0] for the first SWITCH_AFTER
     connections, then of the next node, and so on (the last one stays)."""
 
     def __init__(self, path, nodes=("a",), switch_after=1, version="bird_1.6.8"):
-        self.path = path
-        self.nodes = list(nodes)
-        self.switch_after = switch_after
         self.version = version
-        self.connections = 0
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(8)
-        self.running = True
-        self.thread = threading.Thread(target=self._serve)
-        self.thread.daemon = True
-        self.thread.start()
+        per_connection = [node for node in nodes for _repeat in range(switch_after)]
+        super(FakeBird, self).__init__(
+            path,
+            welcome=[self._recorded(node, "welcome") for node in per_connection],
+            replies=[{"show status": self._recorded(node, "show_status"),
+                      "show protocols": self._recorded(node, "show_protocols"),
+                      "show protocols all *": self._recorded(node, "show_protocols_all")}
+                     for node in per_connection],
+            chunk=65536)
 
-    def _reply(self, node, what):
+    def _recorded(self, node, what):
         with open(os.path.join(FIXTURES, "bird", "%s_%s_%s.bin" % (self.version, node, what)), "rb") as handle:
             return handle.read()
 
-    def _serve(self):
-        while self.running:
-            try:
-                conn, dummy = self.sock.accept()
-            except OSError:
-                return
-            node = self.nodes[min(self.connections // self.switch_after, len(self.nodes) - 1)]
-            self.connections += 1
-            threading.Thread(target=self._talk, args=(conn, node), daemon=True).start()
-
-    def _talk(self, conn, node):
-        try:
-            conn.sendall(self._reply(node, "welcome"))
-            buf = b""
-            while True:
-                data = conn.recv(4096)
-                if not data:
-                    return
-                buf += data
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    cmd = line.decode().strip()
-                    if cmd == "show status":
-                        conn.sendall(self._reply(node, "show_status"))
-                    elif cmd == "show protocols":
-                        conn.sendall(self._reply(node, "show_protocols"))
-                    elif cmd.startswith("show protocols all"):
-                        conn.sendall(self._reply(node, "show_protocols_all"))
-                    else:
-                        conn.sendall(b"9001 syntax error\n")
-        except OSError:
-            return
-        finally:
-            conn.close()
-
     def stop(self):
-        self.running = False
-        self.sock.close()
+        self.close()

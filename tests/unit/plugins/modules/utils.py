@@ -2,15 +2,10 @@
 variant: it also fakes run_command and binaries; the 2.17/2.19 argument shim is _module_args's).
 """
 import json
-import os
-import sys
 
 from ansible.module_utils import basic
 
 from _module_args import patch_module_args
-
-# The module_utils tests' fakes (replaying servers, recorded fixtures, run_command double).
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils"))
 
 
 class _Exit(Exception):
