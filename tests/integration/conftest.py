@@ -10,7 +10,8 @@ How to use them (all are fixtures; request them by name)
   <inventory>, "-m", module, ...])`.
 - `seed_lab` (session scope): ONE lab built from tests/lab/topologies/seed.yml for the whole
   session, removed at the end even on failure. It is a `SeedLab`: `.inventory`, `.status()`,
-  `.ensure_healthy()`, `.ensure_outage()`, `.reset()`, `.mark_dirty()`, `.wait_established()`.
+  `.ensure_healthy()`, `.ensure_outage()`, `.reset()`, `.mark_dirty()`, `.wait_established()`,
+  `.faults((host, service), ...)` (a context manager: `lab fault` now, `lab heal` after).
 - `healthy_seed_lab`: the session lab, all 12 sessions Established (reset first if an
   earlier test left it broken). Use it for collector/diagnose tests of a healthy mesh.
 - `seed_lab_outage`: the session lab after `lab outage ai` (done once, shared): ai's BIRD
@@ -24,6 +25,7 @@ Ordering: tests using `seed_lab_outage` run after all others, and tests marked
 pytest_collection_modifyitems), so healthy-lab tests never pay for a reset.
 Lab tests are marked `lab` (`-m "not lab"` runs the quick ones); they need root.
 """
+import contextlib
 import json
 import os
 import subprocess
@@ -114,6 +116,24 @@ class SeedLab:
 
     def mark_dirty(self):
         self.state = "dirty"
+
+    @contextlib.contextmanager
+    def faults(self, *faults):
+        """Stop services for the body: `with seed_lab.faults(("hp", "calico-node"), ("ml", "sshd")):`.
+        Heals in reverse order even when the body fails; a heal that fails marks the lab dirty
+        (the next fixture user gets a fresh lab) and fails the test."""
+        applied = []
+        try:
+            for host, service in faults:
+                proc = run_lab("fault", host, service)
+                assert proc.returncode == 0, "lab fault %s %s: %s" % (host, service, proc.stderr)
+                applied.append((host, service))
+            yield
+        finally:
+            unhealed = [f for f in reversed(applied) if run_lab("heal", *f).returncode != 0]
+            if unhealed:
+                self.mark_dirty()
+            assert not unhealed, "lab heal failed for %s" % unhealed
 
     def ensure_healthy(self):
         if self.state != "healthy":

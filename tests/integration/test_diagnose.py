@@ -39,6 +39,10 @@ def _read(path):
         return "unreadable: %s" % exc.strerror
 
 
+# For runs with a stopped sshd: no SSH connection is shared with earlier runs.
+NO_CONNECTION_SHARING = "ansible_ssh_args='-o ControlMaster=no -o ControlPath=none'"
+
+
 def playbook(lab_shell, name, *extra, timeout=900):
     """Run playbooks/NAME.yml on the lab inventory from the controller namespace."""
     cmd = ["ansible-playbook", "-i", os.path.join(REPO, ".lab", "inventory.yml"),
@@ -149,25 +153,15 @@ def test_paramiko_gives_the_same_findings(healthy_seed_lab, lab_shell, tmp_path)
     assert load_report(paramiko_dir)["summary"]["nodes"] == 4
 
 
-def test_stopped_calico_node_and_sshd_become_findings(healthy_seed_lab, lab, lab_shell, tmp_path):
+def test_stopped_calico_node_and_sshd_become_findings(healthy_seed_lab, lab_shell, tmp_path):
     """hp without calico-node and ml without sshd: each is a finding, the rest is analysed."""
-    assert lab("fault", "hp", "calico-node").returncode == 0
-    try:
-        assert lab("fault", "ml", "sshd").returncode == 0
-        try:
-            out = report_dir(tmp_path)
-            # No SSH connection sharing: a master connection kept from an earlier test
-            # would still reach ml (its session outlives sshd).
-            proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out,
-                            "-e", "ansible_ssh_args='-o ControlMaster=no -o ControlPath=none'")
-            report = load_report(out)
-        finally:
-            healed_sshd = lab("heal", "ml", "sshd").returncode == 0
-    finally:
-        healed_calico = lab("heal", "hp", "calico-node").returncode == 0
-    if not (healed_sshd and healed_calico):
-        healthy_seed_lab.mark_dirty()
-    assert healed_sshd and healed_calico
+    out = report_dir(tmp_path)
+    with healthy_seed_lab.faults(("hp", "calico-node"), ("ml", "sshd")):
+        # No SSH connection sharing: a master connection kept from an earlier test
+        # would still reach ml (its session outlives sshd).
+        proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out,
+                        "-e", NO_CONNECTION_SHARING)
+        report = load_report(out)
     healthy_seed_lab.wait_established(90)
 
     assert proc.returncode != 0, proc.output  # both are errors
@@ -183,19 +177,12 @@ def test_stopped_calico_node_and_sshd_become_findings(healthy_seed_lab, lab, lab
     assert set(SEED_HOSTS) <= set(rows), rows
 
 
-def test_unreachable_datastore_host_is_named(healthy_seed_lab, lab, lab_shell, tmp_path):
+def test_unreachable_datastore_host_is_named(healthy_seed_lab, lab_shell, tmp_path):
     """master (the datastore host) without sshd: the datastore is unreachable because of master, and says so."""
-    assert lab("fault", "master", "sshd").returncode == 0
-    try:
-        out = report_dir(tmp_path)
-        proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out,
-                        "-e", "ansible_ssh_args='-o ControlMaster=no -o ControlPath=none'")
+    out = report_dir(tmp_path)
+    with healthy_seed_lab.faults(("master", "sshd")):
+        proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out, "-e", NO_CONNECTION_SHARING)
         report = load_report(out)
-    finally:
-        healed = lab("heal", "master", "sshd").returncode == 0
-    if not healed:
-        healthy_seed_lab.mark_dirty()
-    assert healed
     assert proc.returncode != 0, proc.output
     assert report["datastore"]["reachable"] is False
     unreachable = findings(report, "DATASTORE_UNREACHABLE")

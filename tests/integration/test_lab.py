@@ -183,15 +183,12 @@ def test_routes_to_every_block(healthy_seed_lab, ansible):
 
 
 @pytest.mark.lab
-def test_fault_and_heal_calico_node(healthy_seed_lab, lab):
-    assert lab("fault", "ml", "calico-node").returncode == 0
-    try:
+def test_fault_and_heal_calico_node(healthy_seed_lab):
+    with healthy_seed_lab.faults(("ml", "calico-node")):
         data = healthy_seed_lab.status()
         ml = next(h for h in data["hosts"] if h["name"] == "ml")
         assert not ml["bird_running"] and not os.path.exists(ml["bird_socket"])
         assert data["established"] < 12
-    finally:
-        assert lab("heal", "ml", "calico-node").returncode == 0
     healthy_seed_lab.wait_established(60)
 
 
