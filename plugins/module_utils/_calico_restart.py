@@ -7,8 +7,12 @@
 waiting loop around it (standard library only).
 
 `sessions` and `judge` take a BirdInfo dict (see docs/facts-schema.md) and return plain data;
-`wait_for` takes the probe, clock and sleep as arguments so that it is tested without time
-passing.
+`route_gaps` takes Route dicts (module_utils/_iproute.py). `wait_for` takes the probe, clock and
+sleep as arguments so that it is tested without time passing.
+
+Sessions Established are not yet a repaired mesh: a BIRD started with -R (as calico-node starts
+it) announces its routes only after End-of-RIB from all its peers, and the kernel gets them
+after that, so `judge` can also wait for the routes to the other nodes' blocks.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,6 +26,13 @@ import time
 def _ip(text):
     try:
         return ipaddress.ip_address(str(text).split("/", maxsplit=1)[0].strip())
+    except ValueError:
+        return None
+
+
+def _net(text):
+    try:
+        return ipaddress.ip_network(str(text).strip(), strict=False)
     except ValueError:
         return None
 
@@ -78,8 +89,42 @@ def describe(session):
     return "%s: %s" % (label, state)
 
 
-def judge(bird, expected_peers=None, expected_router_id=None):
-    """-> (converged, sessions, reason). REASON says what is still missing (None when converged)."""
+def describe_route(route):
+    """'via 192.168.1.188 dev eth0', 'blackhole' or 'unreachable' - how the kernel routes a block."""
+    if route.get("type", "unicast") != "unicast":
+        return route.get("type")
+    text = "via %s" % route["gateway"] if route.get("gateway") else "direct"
+    return text + (" dev %s" % route["dev"] if route.get("dev") else "")
+
+
+def route_gaps(routes, expected_routes):
+    """The EXPECTED_ROUTES ([{"dst": CIDR, "via": [gateway, ...]}]) that the main table of ROUTES
+    does not have as a unicast route via one of the gateways named.
+    -> [{"dst", "via", "found"}]: FOUND is how the kernel routes dst instead (None: not at all)."""
+    by_dst = {}
+    for route in routes or ():
+        if route.get("table", "main") == "main":
+            by_dst.setdefault(_net(route.get("dst")), []).append(route)
+    gaps = []
+    for want in expected_routes or ():
+        net = _net(want.get("dst"))
+        accepted = set(_ip(gw) for gw in want.get("via") or ())
+        have = by_dst.get(net, []) if net is not None else []
+        if any(r.get("type", "unicast") == "unicast" and _ip(r.get("gateway")) in accepted for r in have):
+            continue
+        gaps.append({"dst": str(net) if net is not None else want.get("dst"), "via": list(want.get("via") or ()),
+                     "found": describe_route(have[0]) if have else None})
+    return gaps
+
+
+def describe_gap(gap):
+    """'172.16.2.0/24 (wanted via 192.168.1.188, the kernel has none)'."""
+    return "%s (wanted via %s, the kernel has %s)" % (gap["dst"], " or ".join(gap["via"]) or "?", gap["found"] or "none")
+
+
+def judge(bird, expected_peers=None, expected_router_id=None, gaps=None):
+    """-> (converged, sessions, reason). REASON says what is still missing (None when converged).
+    GAPS: route_gaps() of the node's kernel routes, when routes are waited for too."""
     if not bird or not bird.get("running"):
         reason = "BIRD does not answer on %s" % ((bird or {}).get("socket") or "its socket")
         if bird and bird.get("reason"):
@@ -94,6 +139,8 @@ def judge(bird, expected_peers=None, expected_router_id=None):
     pending = [s for s in found if s.get("bgp_state") != "Established"]
     if pending:
         problems.append("not Established: " + "; ".join(describe(s) for s in pending))
+    if gaps:
+        problems.append("routes not in the kernel yet: " + "; ".join(describe_gap(g) for g in gaps))
     return not problems, found, ("; ".join(problems) if problems else None)
 
 

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import json
 import re
 
@@ -216,6 +217,9 @@ def parse_routes_text(text, table="main", family="ipv4"):
         if not tokens:
             continue
         entry["dst"] = tokens.pop(0)
+        if not _is_destination(entry["dst"]):
+            current = None   # not a route line (an error message, a banner): never a route
+            continue
         values = _route_tokens(tokens)
         for src, dest in (("via", "gateway"), ("dev", "dev"), ("proto", "protocol"), ("scope", "scope"),
                           ("src", "prefsrc"), ("metric", "metric"), ("table", "table")):
@@ -228,6 +232,20 @@ def parse_routes_text(text, table="main", family="ipv4"):
         if current is not None:
             out.append(current)
     return out
+
+
+def _is_destination(token):
+    """`default`, or an address with an optional prefix length, as `ip route` prints them."""
+    if token == "default":
+        return True
+    address, dummy, length = token.partition("/")
+    if length and not length.isdigit():
+        return False
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
 
 
 def _route_tokens(tokens):

@@ -31,6 +31,9 @@ description:
     V(kubectl) is never chosen by V(auto).
   - With O(state=converged) nothing is restarted; the module only waits until BIRD on this
     host has every expected session Established.
+  - With O(expected_routes), either state also waits until the kernel routes each of those blocks
+    via one of its gateways. Sessions come up before routes do, since a BIRD started with C(-R)
+    (as calico-node starts it) announces its routes only after End-of-RIB from all its peers.
 options:
   state:
     description:
@@ -98,6 +101,23 @@ options:
     description:
       - Also wait until BIRD's router id is this address, for example the node's LAN address.
     type: str
+  expected_routes:
+    description:
+      - Also wait until the main routing table has, for each entry, a unicast route to O(expected_routes[].dst)
+        via one of the gateways in O(expected_routes[].via). Read with C(ip -json route) on this host.
+      - The remediate role passes the other nodes' blocks via their addresses, from mesh_check's RV(meshdoctor.calico.mesh_check#module:plan).
+    type: list
+    elements: dict
+    suboptions:
+      dst:
+        description: The block (CIDR), for example V(172.16.2.0/24).
+        type: str
+        required: true
+      via:
+        description: The gateways that count as right, for example the owner's address and its VXLAN tunnel address.
+        type: list
+        elements: str
+        required: true
   wait:
     description:
       - Wait for the mesh (or, with V(kubectl), for the new pod to be Ready). With V(false) the
@@ -130,7 +150,7 @@ attributes:
       BIRD's router id, before and after.
 notes:
   - On timeout the module fails with the sessions that are not Established, their BGP states
-    and last errors, and the router id; after a restart it fails with C(changed=true).
+    and last errors, the routes still missing, and the router id; after a restart it fails with C(changed=true).
 seealso:
   - module: meshdoctor.calico.docker_bridge
   - module: meshdoctor.calico.autodetection
@@ -156,6 +176,14 @@ EXAMPLES = r"""
     state: converged
     expected_peers: "{{ groups['calico'] | difference([inventory_hostname]) | map('extract', hostvars, 'ansible_host') | list }}"
     timeout: 180
+
+- name: Wait until this node routes the blocks of two other nodes again
+  meshdoctor.calico.calico_node:
+    state: converged
+    expected_routes:
+      - {dst: 172.16.2.0/24, via: [192.168.1.188]}
+      - {dst: 172.16.3.0/24, via: [192.168.1.172]}
+    timeout: 60
 """
 
 RETURN = r"""
@@ -204,6 +232,12 @@ router_id_before:
   returned: when state is restarted and method is not kubectl
   type: str
   sample: 172.19.0.1
+routes_missing:
+  description: The O(expected_routes) the kernel did not have at the last look, with how it routed them instead (null = not at all).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{dst: 172.16.2.0/24, via: [192.168.1.188], found: null}]
 reason:
   description: What was still missing when the module stopped looking; null when converged.
   returned: always
@@ -226,14 +260,16 @@ pod:
   sample: {node: ai, deleted: calico-node-7xkqz, deleted_uid: 3d1c0b9e-5f1a-4c7e-9a52-1f0c8b7d6e21, new: calico-node-m4p9d, ready: true}
 """
 
+import ipaddress
 import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import bird_state
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_restart import judge, wait_for
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_restart import judge, route_gaps, wait_for
 from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import DockerAPI, DockerAPIError
+from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_routes
 from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import (
     Kubectl,
     KubectlError,
@@ -252,7 +288,7 @@ class CalicoNodeManager(object):
         self.module = module
         self.p = module.params
         self.result = {"changed": False, "method": None, "restarted": False, "converged": False,
-                       "router_id": None, "sessions": [], "reason": None}
+                       "router_id": None, "sessions": [], "routes_missing": [], "reason": None}
 
     def fail(self, msg):
         self.module.fail_json(msg=msg, **self.result)
@@ -294,15 +330,27 @@ class CalicoNodeManager(object):
         return None
 
     # -------------------------------------------------------------- BIRD
+    def route_gaps(self):
+        """The expected_routes the kernel lacks ([] when none are expected)."""
+        wanted = self.p["expected_routes"]
+        if not wanted:
+            return []
+        routes, warnings = collect_routes(self.module.run_command)
+        if not routes and warnings:
+            unread = "unreadable: " + "; ".join(warnings)
+            return [{"dst": w["dst"], "via": list(w["via"]), "found": unread} for w in wanted]
+        return route_gaps(routes, wanted)
+
     def bird_probe(self):
         bird = bird_state(self.p["bird_socket"], timeout=min(5.0, max(1.0, self.p["poll_interval"] * 2)), details=False)
-        done, found, reason = judge(bird, self.p["expected_peers"], self.p["expected_router_id"])
-        return done, (bird, found, reason)
+        gaps = self.route_gaps()
+        done, found, reason = judge(bird, self.p["expected_peers"], self.p["expected_router_id"], gaps)
+        return done, (bird, found, reason, gaps)
 
     def record_bird(self, value):
-        bird, found, reason = value
+        bird, found, reason, gaps = value
         self.result.update(router_id=bird.get("router_id") if bird.get("running") else None, sessions=found, reason=reason,
-                           converged=reason is None)
+                           routes_missing=gaps, converged=reason is None)
 
     def wait_bird(self, start, what):
         remaining = max(0.0, self.p["timeout"] - (time.time() - start))
@@ -458,6 +506,24 @@ class CalicoNodeManager(object):
                 "after": dict((k, v) for k, v in after.items() if v is not None)}
 
 
+def bad_routes(expected_routes):
+    """What is wrong with EXPECTED_ROUTES, one sentence per entry ([] when all are usable)."""
+    bad = []
+    for index, entry in enumerate(expected_routes or ()):
+        try:
+            ipaddress.ip_network(entry["dst"], strict=False)
+        except ValueError:
+            bad.append("entry %d: dst %r is not a CIDR" % (index, entry["dst"]))
+        if not entry["via"]:
+            bad.append("entry %d (%s): via names no gateway" % (index, entry["dst"]))
+        for gateway in entry["via"]:
+            try:
+                ipaddress.ip_address(gateway)
+            except ValueError:
+                bad.append("entry %d (%s): gateway %r is not an IP address" % (index, entry["dst"], gateway))
+    return bad
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -474,6 +540,10 @@ def main():
             bird_socket=dict(type="path", default="/var/run/calico/bird.ctl"),
             expected_peers=dict(type="list", elements="str"),
             expected_router_id=dict(type="str"),
+            expected_routes=dict(type="list", elements="dict", options=dict(
+                dst=dict(type="str", required=True),
+                via=dict(type="list", elements="str", required=True),
+            )),
             wait=dict(type="bool", default=True),
             timeout=dict(type="int", default=120),
             poll_interval=dict(type="float", default=2),
@@ -481,6 +551,9 @@ def main():
         required_if=[("method", "kubectl", ["node_name"])],
         supports_check_mode=True,
     )
+    bad = bad_routes(module.params["expected_routes"])
+    if bad:
+        module.fail_json(msg="expected_routes: %s" % "; ".join(bad))
     manager = CalicoNodeManager(module)
     result = manager.run()
     if module._diff and module.params["state"] == "restarted":

@@ -201,6 +201,11 @@ plan:
       removed, and C(pin_needed) is true when there is one.
     - C(causes) - the error root causes of the planned hosts; C(not_repaired) - the error root causes no repair
       applies to; each as C(id), C(code), C(host), C(node), C(message).
+    - C(converge) - per play host, what it must show once the repair is done, as options of
+      M(meshdoctor.calico.calico_node) with O(meshdoctor.calico.calico_node#module:state=converged) - C(expected_peers)
+      (the other nodes' addresses; absent without a node-to-node mesh) and C(expected_routes) (the other
+      nodes' blocks, C(dst), with the gateways that count, C(via)). Hosts an error root cause names that
+      the plan does not repair are left out. Empty when nothing is planned.
     - C(text) - the plan in one line.
   returned: always
   type: dict
@@ -209,6 +214,9 @@ plan:
            network_name: gerrit_default, compose_project: gerrit, container_count: 0, containers: [],
            pin_methods: [interface=eno1]}]}}, causes: [{id: C1, code: ADDRESS_ON_DOCKER_BRIDGE, host: ai, node: ai,
            message: "ai: calico-node autodetected 172.19.0.1 ..."}], not_repaired: [], bridges_in_use: [], pin_needed: false,
+           converge: {master: {expected_peers: [192.168.1.188, 192.168.1.172, 192.168.1.121],
+           expected_routes: [{dst: 172.16.1.0/24, via: [192.168.1.121]}, {dst: 172.16.2.0/24, via: [192.168.1.188]},
+           {dst: 172.16.3.0/24, via: [192.168.1.172]}]}},
            text: "Repair, one node at a time: ai."}
 nodes:
   description: A row per node - C(name), C(host), C(status), C(expected_address), C(expected_source), C(calico_address),

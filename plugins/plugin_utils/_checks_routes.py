@@ -34,20 +34,27 @@ class RouteCoverage:
         return self._by_owner.get(name, [])
 
 
-def build_coverage(cluster):
-    cov = RouteCoverage()
-    expected = {}
-    alternates = {}
+def block_gateways(cluster):
+    """Every node's blocks and how the others should route them:
+    -> (owner, gateway, alternate): block -> node name, block -> the owner's expected address,
+    block -> the owner's VXLAN tunnel address (only for owners that have one)."""
+    owner, gateway_of, alternates = {}, {}, {}
     for node in cluster.nodes:
         gateway = node.expected or node.calico_address
         if not gateway:
             continue
         vxlan = bare((node.ds or {}).get("ipv4_vxlan_tunnel_addr"))
         for block in node.blocks or ():
-            cov.block_owner.setdefault(block, node.name)
-            expected.setdefault(block, gateway)
+            owner.setdefault(block, node.name)
+            gateway_of.setdefault(block, gateway)
             if vxlan:
                 alternates[block] = vxlan
+    return owner, gateway_of, alternates
+
+
+def build_coverage(cluster):
+    cov = RouteCoverage()
+    cov.block_owner, expected, alternates = block_gateways(cluster)
     expected_items = set(expected.items())
     for node in cluster.nodes:
         if node.route is None:

@@ -13,11 +13,17 @@ Decides from the root causes and the model, never acts; the remediate role only 
   ``pin_needed`` says the repair needs a pinned autodetection method instead);
 - ``causes`` / ``not_repaired``: the error root causes of the planned hosts, and the error
   root causes remediate has no repair for (left to the closing diagnose);
+- ``converge``: per play host, what its BIRD and kernel show once the repair is done - the
+  peers whose sessions are Established and the other nodes' blocks routed via their owners.
+  Sessions come up a moment before the routes (a restarted BIRD announces only after its
+  peers' End-of-RIB), so the role waits for both before the closing diagnose;
 - ``text``: the one-line plan.
 """
 from __future__ import annotations
 
 from ._addr import bare
+from ._checks_routes import block_gateways
+from ._checks_sessions import mesh_is_off
 
 # What removing a bridge, pinning the autodetection and cycling calico-node can repair.
 REPAIRABLE_CODES = ("ADDRESS_ON_DOCKER_BRIDGE", "ADDRESS_ON_EXCLUDED_INTERFACE", "ADDRESS_MISMATCH",
@@ -48,6 +54,31 @@ def _bridges(node, causes):
         entry["container_count"] = int(entry["container_count"] or len(entry["containers"]))
         entry["pin_methods"] = list(cause.get("pin_methods") or ())
         out.append(entry)
+    return out
+
+
+def _converge(cluster, errors, hosts):
+    """{host: {"expected_peers": [...], "expected_routes": [{"dst", "via"}]}} for the play hosts
+    the repair should leave whole. A node an error root cause names that the plan leaves alone
+    is left out everywhere (as waiter, peer and block owner): nothing in the run brings it
+    back, and the closing diagnose reports it. Without a node-to-node mesh (route reflectors)
+    the peers are not the nodes: expected_peers is left out, so every BGP session counts."""
+    left_broken = {h for c in errors for h in _cause_hosts(c)}.difference(hosts)
+    members = [node for node in cluster.nodes
+               if node.host not in left_broken and (node.expected or node.calico_address)]
+    names = {node.name for node in members}
+    owner, gateway_of, alternates = block_gateways(cluster)
+    mesh = not mesh_is_off(cluster)
+    out = {}
+    for node in members:
+        own = set(node.blocks or ())
+        wait = {"expected_routes": [
+            {"dst": block, "via": [bare(gateway)] + ([alternates[block]] if block in alternates else [])}
+            for block, gateway in sorted(gateway_of.items())
+            if owner[block] in names and owner[block] != node.name and block not in own]}
+        if mesh:
+            wait["expected_peers"] = [bare(o.expected or o.calico_address) for o in members if o is not node]
+        out[node.host] = wait
     return out
 
 
@@ -97,5 +128,6 @@ def make_plan(cluster, causes, plan_hosts=None):
         "not_repaired": [_brief(c) for c in errors if c["code"] not in REPAIRABLE_CODES],
         "bridges_in_use": in_use,
         "pin_needed": bool(in_use),
+        "converge": _converge(cluster, errors, hosts) if hosts else {},
         "text": text,
     }

@@ -10,7 +10,7 @@ How to use them (all are fixtures; request them by name)
   <inventory>, "-m", module, ...])`.
 - `seed_lab` (session scope): ONE lab built from tests/lab/topologies/seed.yml for the whole
   session, removed at the end even on failure. It is a `SeedLab`: `.inventory`, `.status()`,
-  `.ensure_healthy()`, `.ensure_outage()`, `.reset()`, `.mark_dirty()`, `.wait_established()`,
+  `.ensure_healthy()`, `.ensure_outage()`, `.reset()`, `.mark_dirty()`, `.wait_converged()`,
   `.faults((host, service), ...)` (a context manager: `lab fault` now, `lab heal` after).
 - `healthy_seed_lab`: the session lab, all 12 sessions Established (reset first if an
   earlier test left it broken). Use it for collector/diagnose tests of a healthy mesh.
@@ -103,16 +103,18 @@ class SeedLab:
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)
 
-    def wait_established(self, timeout=60):
-        """Wait until every directed session is Established; return the last status."""
+    def wait_converged(self, timeout=60):
+        """Wait until every directed session is Established and every host routes every other
+        host's block (routes trail the sessions); return the last status."""
         deadline = time.time() + timeout
         while True:
             data = self.status()
-            if data["established"] == data["expected"]:
+            if data["established"] == data["expected"] and not data["route_gaps"]:
                 return data
             if time.time() > deadline:
-                raise AssertionError("sessions not Established: %s" % json.dumps(data["hosts"], indent=1))
-            time.sleep(1)
+                raise AssertionError("mesh not converged: route gaps %s, sessions %s"
+                                     % (data["route_gaps"], json.dumps(data["hosts"], indent=1)))
+            time.sleep(0.5)
 
     def mark_dirty(self):
         self.state = "dirty"
@@ -120,8 +122,9 @@ class SeedLab:
     @contextlib.contextmanager
     def faults(self, *faults):
         """Stop services for the body: `with seed_lab.faults(("hp", "calico-node"), ("ml", "sshd")):`.
-        Heals in reverse order even when the body fails; a heal that fails marks the lab dirty
-        (the next fixture user gets a fresh lab) and fails the test."""
+        Heals in reverse order even when the body fails, then waits for the mesh to settle; a
+        heal that fails marks the lab dirty (the next fixture user gets a fresh lab) and fails
+        the test."""
         applied = []
         try:
             for host, service in faults:
@@ -134,6 +137,12 @@ class SeedLab:
             if unhealed:
                 self.mark_dirty()
             assert not unhealed, "lab heal failed for %s" % unhealed
+            if any(service in ("calico-node", "docker") for _host, service in applied):
+                try:
+                    self.wait_converged(90)   # the next test starts on a settled mesh
+                except AssertionError:
+                    self.mark_dirty()
+                    raise
 
     def ensure_healthy(self):
         if self.state != "healthy":

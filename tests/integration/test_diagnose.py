@@ -162,7 +162,7 @@ def test_stopped_calico_node_and_sshd_become_findings(healthy_seed_lab, lab_shel
         proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out,
                         "-e", NO_CONNECTION_SHARING)
         report = load_report(out)
-    healthy_seed_lab.wait_established(90)
+    healthy_seed_lab.wait_converged(90)
 
     assert proc.returncode != 0, proc.output  # both are errors
     assert "UNREACHABLE" in proc.output and "ml" in proc.output

@@ -108,11 +108,12 @@ def test_cli_refuses_bad_topology_before_creating_anything(tmp_path):
 @pytest.mark.lab
 def test_up_reports_all_sessions_fast(healthy_seed_lab):
     out = getattr(healthy_seed_lab, "up_output", "")
-    match = re.search(r"12/12 BGP sessions Established in ([\d.]+)s", out)
+    match = re.search(r"12/12 BGP sessions Established, every block routed, in ([\d.]+)s", out)
     if match:  # only when this session's up was the last one
         assert float(match.group(1)) < 90
     data = healthy_seed_lab.status()
     assert data["established"] == data["expected"] == 12
+    assert data["route_gaps"] == []
     assert {h["name"]: h["ip"] for h in data["hosts"]} == SEED_HOSTS
     assert all(h["router_id"] == h["ip"] for h in data["hosts"])
 
@@ -189,7 +190,7 @@ def test_fault_and_heal_calico_node(healthy_seed_lab):
         ml = next(h for h in data["hosts"] if h["name"] == "ml")
         assert not ml["bird_running"] and not os.path.exists(ml["bird_socket"])
         assert data["established"] < 12
-    healthy_seed_lab.wait_established(60)
+    healthy_seed_lab.wait_converged(60)
 
 
 @pytest.mark.lab
@@ -203,7 +204,7 @@ def test_pinned_method_in_calico_env_survives_reboot(healthy_seed_lab, lab, ansi
         out = lab("outage", "ai")
         assert out.returncode == 0, out.stdout + out.stderr
         assert "detected 192.168.1.188/24" in out.stdout
-        healthy_seed_lab.wait_established(30)
+        healthy_seed_lab.wait_converged(30)
         log = ansible("ai", "ansible.builtin.command", "docker logs calico-node").stdout
         assert "Using autodetected IPv4 address 192.168.1.188/24 on matching interface eno1" in log
     finally:
@@ -233,6 +234,10 @@ def test_outage_reproduces_the_seed(seed_lab_outage, ansible):
         assert "172.16.2.0/24" not in text, text
     ai_routes = ansible("ai", "ansible.builtin.command", "ip route show proto bird").stdout
     assert "blackhole 172.16.2.0/24" in ai_routes and " via " not in ai_routes
+    # `lab status` names the same gaps: ai's block on the three others, their blocks on ai.
+    gaps = seed_lab_outage.status()["route_gaps"]
+    assert sorted(g.split(":")[0] for g in gaps) == ["ai", "ai", "ai", "hp", "master", "ml"], gaps
+    assert all("172.16.2.0/24" in g for g in gaps if not g.startswith("ai:")), gaps
 
     log = ansible("ai", "ansible.builtin.command", "docker logs calico-node").stdout
     assert re.search(r"\[INFO\]\[\d+\] startup/startup\.go 564: Using autodetected IPv4 address on interface br-[0-9a-f]{12}: 172\.19\.0\.1/16", log)
@@ -290,7 +295,7 @@ def test_scale_24_light_hosts(seed_lab, lab, lab_shell):
     try:
         proc = lab("up", os.path.join(LAB_DIR, "topologies", "scale-24.yml"))
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        seconds = float(re.search(r"552/552 BGP sessions Established in ([\d.]+)s", proc.stdout).group(1))
+        seconds = float(re.search(r"552/552 BGP sessions Established, every block routed, in ([\d.]+)s", proc.stdout).group(1))
         assert seconds < 90
         status = json.loads(lab("status", "--json").stdout)
         assert {h["deployment"] for h in status["hosts"]} == {"process"}

@@ -64,7 +64,7 @@ def bridges(host):
 
 
 def assert_mesh_restored(seed_lab):
-    data = seed_lab.wait_established(60)
+    data = seed_lab.wait_converged(60)
     assert data["established"] == data["expected"] == 12
     assert all(h["router_id"] == h["ip"] for h in data["hosts"]), data["hosts"]
     for host in SEED_HOSTS:

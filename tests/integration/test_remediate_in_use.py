@@ -71,6 +71,6 @@ def test_pin_and_cycle_recovers_with_the_container_running(in_use_lab, ansible_j
                            "state=restarted expected_router_id=%s timeout=120 poll_interval=1" % AI_IP)
     assert status == "CHANGED" and cycled["method"] == "docker" and cycled["router_id"] == AI_IP, cycled
     assert all(s["bgp_state"] == "Established" for s in cycled["sessions"])
-    data = in_use_lab.wait_established(60)
+    data = in_use_lab.wait_converged(60)
     assert data["established"] == data["expected"] == 12
     assert STRAY_BRIDGE_RE.search(sh(ansible_json, "ai", "ip -o link show type bridge"))  # the bridge stayed

@@ -129,7 +129,26 @@ def test_calico_node_restart_brings_the_mesh_back(outage, seed_lab_outage, ansib
     status, converged = adhoc(ansible_json, "ai", "meshdoctor.calico.calico_node", "state=converged timeout=30")
     assert status == "SUCCESS" and converged["converged"] and not converged["changed"], converged
 
-    data = outage.wait_established(60)
+    data = outage.wait_converged(60)
     assert data["established"] == data["expected"] == 12
     ai = [h for h in data["hosts"] if h["name"] == "ai"][0]
     assert ai["router_id"] == AI_IP
+
+
+def test_calico_node_waits_for_the_routes_of_the_repaired_node(outage, seed_lab_outage, ansible_json):
+    """On master after the repair: ai's block is routed via ai, a block nobody owns never is."""
+    outage.wait_converged(60)
+    ai_block = {"dst": "172.16.2.0/24", "via": [AI_IP]}
+    args = json.dumps({"state": "converged", "expected_routes": [ai_block], "timeout": 30, "poll_interval": 0.5})
+    status, result = adhoc(ansible_json, "master", "meshdoctor.calico.calico_node", args)
+    assert status == "SUCCESS" and result["converged"] and result["routes_missing"] == [], result
+
+    nobody = {"dst": "172.16.99.0/24", "via": [AI_IP]}
+    wrong_gateway = {"dst": "172.16.3.0/24", "via": [AI_IP]}   # hp's block, routed via hp
+    args = json.dumps({"state": "converged", "expected_routes": [ai_block, nobody, wrong_gateway], "timeout": 2,
+                       "poll_interval": 0.5})
+    status, result = adhoc(ansible_json, "master", "meshdoctor.calico.calico_node", args)
+    assert status == "FAILED!" and not result["converged"], result
+    assert result["routes_missing"] == [dict(nobody, found=None),
+                                        dict(wrong_gateway, found="via 192.168.1.172 dev eth0")], result
+    assert "172.16.99.0/24 (wanted via 192.168.1.188, the kernel has none)" in result["msg"]

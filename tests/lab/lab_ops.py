@@ -171,9 +171,10 @@ def up(topo, topo_path):
 
     _parallel(docker_engine.create_networks, [n for n in nodes if n["docker_networks"]])
     inventory.write(topo)
-    wait_established(topo, timeout=max(60, 90 - (time.time() - start)))
+    wait_converged(topo, timeout=max(60, 90 - (time.time() - start)))
     sessions = len(calico_nodes) * (len(calico_nodes) - 1)
-    say("lab up: %d hosts, %d/%d BGP sessions Established in %.1fs" % (len(nodes), sessions, sessions, time.time() - start))
+    say("lab up: %d hosts, %d/%d BGP sessions Established, every block routed, in %.1fs"
+        % (len(nodes), sessions, sessions, time.time() - start))
     say("inventory: %s" % INVENTORY)
 
 
@@ -203,25 +204,60 @@ def session_table(topo):
     return {n["name"]: bird_status.protocols(n["name"]) for n in topo["nodes"] if n["calico"]}
 
 
-def wait_established(topo, timeout=60):
-    calico_nodes = [n for n in topo["nodes"] if n["calico"]]
-    want = len(calico_nodes) - 1
-    deadline = time.time() + timeout
+def session_gaps(topo):
+    """The directed sessions of a full mesh that are not Established, one line per host."""
+    want = sum(1 for n in topo["nodes"] if n["calico"]) - 1
     bad = []
-    while time.time() < deadline:
-        bad = []
-        for name, rows in session_table(topo).items():
-            if rows is None:
-                bad.append("%s: BIRD not answering" % name)
-                continue
-            est = [r for r in rows if r["info"].startswith("Established")]
-            if len(rows) != want or len(est) != want:
-                bad.append("%s: %d/%d Established (%s)" % (name, len(est), want,
-                           ", ".join("%s %s" % (r["peer"], r["info"]) for r in rows if r not in est) or "peers missing"))
+    for name, rows in session_table(topo).items():
+        if rows is None:
+            bad.append("%s: BIRD not answering" % name)
+            continue
+        est = [r for r in rows if r["info"].startswith("Established")]
+        if len(rows) != want or len(est) != want:
+            bad.append("%s: %d/%d Established (%s)" % (name, len(est), want,
+                       ", ".join("%s %s" % (r["peer"], r["info"]) for r in rows if r not in est) or "peers missing"))
+    return bad
+
+
+def host_route_gaps(node, calico_nodes):
+    """What NODE's kernel lacks of a settled mesh: a `proto bird` route to every other
+    calico host's block via that host's LAN address, and the blackhole for its own block."""
+    proc = host.in_host(node["name"], ["ip", "-j", "route", "show", "proto", "bird"], check=False)
+    try:
+        routes = json.loads(proc.stdout or "[]")
+    except ValueError:
+        return ["%s: `ip -j route` printed no JSON (%s)" % (node["name"], (proc.stderr or proc.stdout).strip()[:100])]
+    have = {(r.get("dst"), r.get("type", "unicast"), r.get("gateway")) for r in routes}
+    gaps = []
+    for other in calico_nodes:
+        if other["name"] == node["name"]:
+            if (node["block"], "blackhole", None) not in have:
+                gaps.append("%s: no blackhole for its own block %s" % (node["name"], node["block"]))
+        elif (other["block"], "unicast", other["ip"]) not in have:
+            gaps.append("%s: no route to %s's block %s via %s" % (node["name"], other["name"], other["block"], other["ip"]))
+    return gaps
+
+
+def route_gaps(topo):
+    calico_nodes = [n for n in topo["nodes"] if n["calico"]]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(8, len(calico_nodes)))) as pool:
+        per_host = list(pool.map(lambda n: host_route_gaps(n, calico_nodes), calico_nodes))
+    return [gap for gaps in per_host for gap in gaps]
+
+
+def wait_converged(topo, timeout=60):
+    """Wait until every directed session is Established and every host routes every other
+    host's block. Routes trail the sessions: a BIRD started with -R (as calico-node starts
+    it) sends its routes only after End-of-RIB from all its peers."""
+    deadline = time.time() + timeout
+    while True:
+        bad = session_gaps(topo)
+        bad = bad or route_gaps(topo)
         if not bad:
             return
-        time.sleep(0.5)
-    raise LabError("BGP sessions not Established after %ds: %s" % (timeout, "; ".join(bad)))
+        if time.time() > deadline:
+            raise LabError("mesh not converged after %ds: %s" % (timeout, "; ".join(bad)))
+        time.sleep(0.3)
 
 
 # ------------------------------------------------------------------------------ outage
@@ -364,7 +400,7 @@ def wait_after_restart(topo, node, mark, timeout=60):
             if stored == detected and rid == ip and others_ok and routes_ok and "blackhole" in own:
                 say("outage %s: calico-node detected %s; BIRD router id %s; peers updated" % (name, detected, rid))
                 if ip == node["ip"]:
-                    wait_established(topo, timeout=max(10, deadline - time.time()))
+                    wait_converged(topo, timeout=max(10, deadline - time.time()))
                 return detected
         time.sleep(0.5)
     raise LabError("outage %s: state did not settle in %ds (%s)" % (name, timeout, reason))
@@ -544,6 +580,8 @@ def status():
     out["established"] = sum(1 for h in out["hosts"] for r in h["sessions"] if r["info"].startswith("Established"))
     calico = sum(1 for n in topo["nodes"] if n["calico"])
     out["expected"] = calico * (calico - 1)
+    # Hosts whose BIRD is down make gaps of their own; these are the routes a settled mesh has.
+    out["route_gaps"] = route_gaps(topo)
     return out
 
 
@@ -558,6 +596,8 @@ def format_status(data):
             prefix = first if i == 0 else " " * len(first)
             lines.append("%s %-20s %s %s" % (prefix, r["peer"], r["state"], r["info"]))
     lines.append("Established: %d/%d directed sessions; inventory %s" % (data["established"], data["expected"], data["inventory"]))
+    lines.append("Routes: %s" % ("every host routes every other host's block" if not data["route_gaps"]
+                                 else "; ".join(data["route_gaps"])))
     return "\n".join(lines)
 
 

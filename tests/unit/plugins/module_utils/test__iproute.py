@@ -133,6 +133,14 @@ def test_bad_route_input(text):
     assert parse_routes(text) == []
 
 
+@pytest.mark.parametrize("text", ["Error: ipv4: FIB table does not exist.", "not json at all", "Dump terminated",
+                                  "blackhole bogus/24 proto bird", "10.0.0.0/x dev eth0"])
+def test_text_fallback_takes_only_route_lines(text):
+    assert parse_routes_text(text) == []
+    mixed = parse_routes_text(text + "\nblackhole 172.16.2.0/24 proto bird\n")
+    assert [(r["type"], r["dst"]) for r in mixed] == [("blackhole", "172.16.2.0/24")]
+
+
 # ------------------------------------------------------------------ collectors
 def test_collect_interfaces_one_call():
     run = FakeRun({("ip", "-json", "-details", "addr", "show"): (0, fixture_text("iproute", "addr_seed_ai.json"), "")})

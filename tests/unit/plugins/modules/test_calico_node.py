@@ -241,3 +241,63 @@ def test_converged_without_bird_times_out(monkeypatch, sockets):
     result = run(monkeypatch, local_args(sockets, state="converged", timeout=1))
     assert result["failed"] and not result["changed"]
     assert "BIRD does not answer on %s" % sockets["bird"] in result["msg"]
+
+
+# ------------------------------------------------------------------ converged: routes too
+NO_BLOCK = '[{"dst":"10.98.3.0/24","gateway":"10.99.0.3","dev":"eth0","protocol":"bird","flags":[]}]'
+BOTH_BLOCKS = ('[{"dst":"10.98.1.0/24","gateway":"10.99.0.1","dev":"eth0","protocol":"bird","flags":[]},'
+               '{"dst":"10.98.3.0/24","gateway":"10.99.0.3","dev":"eth0","protocol":"bird","flags":[]}]')
+ROUTES = [{"dst": "10.98.1.0/24", "via": ["10.99.0.1"]}, {"dst": "10.98.3.0/24", "via": ["10.99.0.3"]}]
+
+
+def fake_ip(state, *answers):
+    """An `ip` program that prints ANSWERS[k] on its k-th run (the last one from then on)."""
+    prog = os.path.join(state["bin"], "ip")
+    with open(prog, "w") as handle:
+        handle.write("#!%s\nimport os, sys\n" % sys.executable)
+        handle.write("count = os.path.join(os.path.dirname(__file__), 'ip.count')\n")
+        handle.write("n = int(open(count).read()) if os.path.exists(count) else 0\n")
+        handle.write("open(count, 'w').write(str(n + 1))\n")
+        handle.write("answers = %r\nprint(answers[min(n, len(answers) - 1)])\n" % (list(answers),))
+    os.chmod(prog, 0o755)
+    return os.path.join(state["bin"], "ip.count")
+
+
+def test_converged_waits_for_the_routes_after_the_sessions(monkeypatch, sockets):
+    """Sessions Established on the first look, the route to 10.98.1.0/24 only on the third."""
+    serve(sockets, docker=False, bird_nodes=("b",))
+    count = fake_ip(sockets, NO_BLOCK, NO_BLOCK, BOTH_BLOCKS)
+    result = run(monkeypatch, local_args(sockets, state="converged", expected_routes=ROUTES))
+    assert not result.get("failed"), result.get("msg")
+    assert result["converged"] and result["routes_missing"] == [] and not result["changed"]
+    with open(count) as handle:
+        assert int(handle.read()) == 3
+
+
+def test_converged_timeout_names_the_missing_route(monkeypatch, sockets):
+    serve(sockets, docker=False, bird_nodes=("b",))
+    fake_ip(sockets, NO_BLOCK)
+    result = run(monkeypatch, local_args(sockets, state="converged", expected_routes=ROUTES, timeout=1))
+    assert result["failed"] and not result["converged"]
+    assert result["routes_missing"] == [{"dst": "10.98.1.0/24", "via": ["10.99.0.1"], "found": None}]
+    assert "routes not in the kernel yet: 10.98.1.0/24 (wanted via 10.99.0.1, the kernel has none)" in result["msg"]
+
+
+def test_converged_check_mode_reports_unreadable_routes_once(monkeypatch, sockets):
+    serve(sockets, docker=False, bird_nodes=("b",))
+    count = fake_ip(sockets, "Error: ipv4: FIB table does not exist.")
+    result = run(monkeypatch, local_args(sockets, state="converged", expected_routes=ROUTES[:1]), check=True)
+    assert not result.get("failed") and not result["converged"]
+    (gap,) = result["routes_missing"]
+    assert gap["dst"] == "10.98.1.0/24" and gap["found"].startswith("unreadable: `ip -json route` printed text")
+    assert "routes not in the kernel yet: 10.98.1.0/24" in result["reason"]
+    with open(count) as handle:
+        assert int(handle.read()) == 1
+
+
+def test_bad_expected_routes_are_refused_before_anything(monkeypatch, sockets):
+    bad = [{"dst": "10.98.1.0/33", "via": ["10.99.0.1"]}, {"dst": "10.98.3.0/24", "via": ["gateway-3"]}]
+    result = run(monkeypatch, local_args(sockets, state="converged", expected_routes=bad))
+    assert result["failed"]
+    assert result["msg"] == ("expected_routes: entry 0: dst '10.98.1.0/33' is not a CIDR; "
+                             "entry 1 (10.98.3.0/24): gateway 'gateway-3' is not an IP address")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils._analysis import analyse, run_analysis
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils._plan import make_plan
 
-from synthetic import make_cluster, node_address, own_facts
+from synthetic import make_cluster, node_address, node_block, own_facts
 
 
 def _renamed(hostvars, datastore):
@@ -78,3 +78,46 @@ def test_run_analysis_returns_the_plan(seed_outage):
     assert result["plan"]["by_host"]["ai"]["expected_address"] == "192.168.1.188"
     assert result["plan"]["by_host"]["ai"]["bridges"][0]["network_name"] == "gerrit_default"
     assert all(c["host"] for c in result["root_causes"] if c["node"])
+
+
+def test_converge_names_every_node_with_its_peers_and_the_other_blocks():
+    hostvars, datastore = make_cluster(4, broken=("node-2",))
+    dummy, plan = _plan(hostvars, datastore)
+    assert set(plan["converge"]) == {"node-1", "node-2", "node-3", "node-4"}
+    wait = plan["converge"]["node-1"]
+    assert wait["expected_peers"] == [node_address(k) for k in (2, 3, 4)]
+    assert wait["expected_routes"] == [{"dst": node_block(k), "via": [node_address(k)]} for k in (2, 3, 4)]
+    # the repaired node waits for the routes to the others, never for its own block
+    assert node_block(2) not in [r["dst"] for r in plan["converge"]["node-2"]["expected_routes"]]
+
+
+def test_converge_leaves_out_a_node_the_plan_does_not_repair():
+    """node-3 is unreachable (no repair applies): nobody waits for it, nor does it wait."""
+    hostvars, datastore = make_cluster(4, broken=("node-2",), unreachable=("node-3",))
+    dummy, plan = _plan(hostvars, datastore, {"node-3": {"unreachable": True, "msg": "timed out"}})
+    assert plan["hosts"] == ["node-2"] and "node-3" not in plan["converge"]
+    for wait in plan["converge"].values():
+        assert node_address(3) not in wait["expected_peers"]
+        assert node_block(3) not in [r["dst"] for r in wait["expected_routes"]]
+
+
+def test_converge_is_empty_when_nothing_is_planned():
+    hostvars, datastore = make_cluster(3, broken=())
+    dummy, plan = _plan(hostvars, datastore)
+    assert plan["hosts"] == [] and plan["converge"] == {}
+
+
+def test_converge_accepts_the_vxlan_tunnel_address_as_gateway():
+    hostvars, datastore = make_cluster(3, broken=("node-1",))
+    datastore["nodes"]["node-3"]["ipv4_vxlan_tunnel_addr"] = "172.16.3.7"
+    dummy, plan = _plan(hostvars, datastore)
+    routes = {r["dst"]: r["via"] for r in plan["converge"]["node-1"]["expected_routes"]}
+    assert routes[node_block(3)] == [node_address(3), "172.16.3.7"]
+
+
+def test_converge_of_the_seed_outage(seed_outage):
+    result = run_analysis({"hosts": seed_outage["hosts"], "datastore": seed_outage["datastore"], "formats": [],
+                           "plan_hosts": []}, seed_outage["hostvars"])
+    master = result["plan"]["converge"]["master"]
+    assert sorted(master["expected_peers"]) == ["192.168.1.121", "192.168.1.172", "192.168.1.188"]
+    assert {"dst": "172.16.2.0/24", "via": ["192.168.1.188"]} in master["expected_routes"]
