@@ -34,10 +34,9 @@ def say(msg):
 
 
 def _parallel(func, items):
-    """Run FUNC over ITEMS in threads; re-raise the first error."""
+    """Run FUNC over ITEMS in threads -> their results in ITEMS' order; re-raise the first error."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(8, len(items)))) as pool:
-        for future in [pool.submit(func, item) for item in items]:
-            future.result()
+        return [future.result() for future in [pool.submit(func, item) for item in items]]
 
 
 def loaded():
@@ -240,8 +239,7 @@ def host_route_gaps(node, calico_nodes):
 
 def route_gaps(topo):
     calico_nodes = [n for n in topo["nodes"] if n["calico"]]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(8, len(calico_nodes)))) as pool:
-        per_host = list(pool.map(lambda n: host_route_gaps(n, calico_nodes), calico_nodes))
+    per_host = _parallel(lambda n: host_route_gaps(n, calico_nodes), calico_nodes)
     return [gap for gaps in per_host for gap in gaps]
 
 
