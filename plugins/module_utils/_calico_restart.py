@@ -117,6 +117,23 @@ def route_gaps(routes, expected_routes):
     return gaps
 
 
+def invalid_routes(expected_routes):
+    """What is wrong with EXPECTED_ROUTES (route_gaps' second argument), one sentence per
+    problem; [] when every entry is usable."""
+    bad = []
+    for index, entry in enumerate(expected_routes or ()):
+        if _net(entry["dst"]) is None:
+            bad.append("entry %d: dst %r is not a CIDR" % (index, entry["dst"]))
+        if not entry["via"]:
+            bad.append("entry %d (%s): via names no gateway" % (index, entry["dst"]))
+        for gateway in entry["via"]:
+            try:
+                ipaddress.ip_address(gateway)   # a bare address: a gateway has no prefix length
+            except ValueError:
+                bad.append("entry %d (%s): gateway %r is not an IP address" % (index, entry["dst"], gateway))
+    return bad
+
+
 def describe_gap(gap):
     """'172.16.2.0/24 (wanted via 192.168.1.188, the kernel has none)'."""
     return "%s (wanted via %s, the kernel has %s)" % (gap["dst"], " or ".join(gap["via"]) or "?", gap["found"] or "none")

@@ -260,14 +260,18 @@ pod:
   sample: {node: ai, deleted: calico-node-7xkqz, deleted_uid: 3d1c0b9e-5f1a-4c7e-9a52-1f0c8b7d6e21, new: calico-node-m4p9d, ready: true}
 """
 
-import ipaddress
 import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import bird_state
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_restart import judge, route_gaps, wait_for
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_restart import (
+    invalid_routes,
+    judge,
+    route_gaps,
+    wait_for,
+)
 from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import DockerAPI, DockerAPIError
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_routes
 from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import (
@@ -330,8 +334,8 @@ class CalicoNodeManager(object):
         return None
 
     # -------------------------------------------------------------- BIRD
-    def route_gaps(self):
-        """The expected_routes the kernel lacks ([] when none are expected)."""
+    def kernel_route_gaps(self):
+        """The expected_routes this host's kernel lacks ([] when none are expected)."""
         wanted = self.p["expected_routes"]
         if not wanted:
             return []
@@ -343,7 +347,7 @@ class CalicoNodeManager(object):
 
     def bird_probe(self):
         bird = bird_state(self.p["bird_socket"], timeout=min(5.0, max(1.0, self.p["poll_interval"] * 2)), details=False)
-        gaps = self.route_gaps()
+        gaps = self.kernel_route_gaps()
         done, found, reason = judge(bird, self.p["expected_peers"], self.p["expected_router_id"], gaps)
         return done, (bird, found, reason, gaps)
 
@@ -506,24 +510,6 @@ class CalicoNodeManager(object):
                 "after": dict((k, v) for k, v in after.items() if v is not None)}
 
 
-def bad_routes(expected_routes):
-    """What is wrong with EXPECTED_ROUTES, one sentence per entry ([] when all are usable)."""
-    bad = []
-    for index, entry in enumerate(expected_routes or ()):
-        try:
-            ipaddress.ip_network(entry["dst"], strict=False)
-        except ValueError:
-            bad.append("entry %d: dst %r is not a CIDR" % (index, entry["dst"]))
-        if not entry["via"]:
-            bad.append("entry %d (%s): via names no gateway" % (index, entry["dst"]))
-        for gateway in entry["via"]:
-            try:
-                ipaddress.ip_address(gateway)
-            except ValueError:
-                bad.append("entry %d (%s): gateway %r is not an IP address" % (index, entry["dst"], gateway))
-    return bad
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -551,7 +537,7 @@ def main():
         required_if=[("method", "kubectl", ["node_name"])],
         supports_check_mode=True,
     )
-    bad = bad_routes(module.params["expected_routes"])
+    bad = invalid_routes(module.params["expected_routes"])
     if bad:
         module.fail_json(msg="expected_routes: %s" % "; ".join(bad))
     manager = CalicoNodeManager(module)

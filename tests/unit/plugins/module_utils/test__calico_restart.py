@@ -1,6 +1,7 @@
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_restart import (
     describe,
     describe_gap,
+    invalid_routes,
     judge,
     route_gaps,
     sessions,
@@ -135,3 +136,10 @@ def test_sessions_up_but_routes_missing_is_not_converged():
     assert not done and len(found) == 3
     assert reason == "routes not in the kernel yet: 172.16.2.0/24 (wanted via 192.168.1.188, the kernel has none)"
     assert judge(HEALTHY, gaps=[]) == (True, sessions(HEALTHY), None)
+
+
+def test_invalid_routes_name_each_bad_entry():
+    assert invalid_routes(WANTED) == [] and invalid_routes(None) == []
+    bad = [{"dst": "172.16.2.0/24", "via": ["192.168.1.188/24"]}, {"dst": "ai-block", "via": []}]
+    assert invalid_routes(bad) == ["entry 0 (172.16.2.0/24): gateway '192.168.1.188/24' is not an IP address",
+                                   "entry 1: dst 'ai-block' is not a CIDR", "entry 1 (ai-block): via names no gateway"]
