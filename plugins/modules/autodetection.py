@@ -225,7 +225,9 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import 
     KubectlError,
     container_names,
     env_value,
+    find_binary,
     find_container,
+    template_containers,
 )
 
 
@@ -244,11 +246,8 @@ class AutodetectionManager(object):
         self.result = {"changed": False, "variable": self.variable, "restart_required": False}
 
     # -------------------------------------------------------------- mode
-    def kubectl_binary(self, required):
-        name = self.params["kubectl"]
-        if os.path.sep in name:
-            return name if os.access(name, os.X_OK) else None
-        return self.module.get_bin_path(name, required=required)
+    def kubectl_binary(self):
+        return find_binary(self.params["kubectl"], self.module.get_bin_path)
 
     def choose_mode(self):
         mode = self.params["mode"]
@@ -256,7 +255,7 @@ class AutodetectionManager(object):
             return mode
         if os.path.exists(self.params["env_file"]):
             return "file"
-        if self.kubectl_binary(False):
+        if self.kubectl_binary():
             home_config = os.path.join(os.environ.get("HOME") or "/root", ".kube", "config")
             if self.params["kubeconfig"] or os.environ.get("KUBECONFIG") or os.path.exists(home_config):
                 return "kubectl"
@@ -296,7 +295,7 @@ class AutodetectionManager(object):
     # -------------------------------------------------------------- kubectl
     def run_kubectl(self):
         p = self.params
-        binary = self.kubectl_binary(False)
+        binary = self.kubectl_binary()
         if not binary:
             self.module.fail_json(msg="mode=kubectl: kubectl program %r not found (PATH=%s)" % (p["kubectl"], os.environ.get("PATH", "")),
                                   **self.result)
@@ -306,7 +305,7 @@ class AutodetectionManager(object):
             ds = kubectl.json(["get", "daemonset", ds_name, "-n", ns])
         except KubectlError as exc:
             self.module.fail_json(msg="reading DaemonSet %s/%s failed: %s" % (ns, ds_name, exc), **self.result)
-        containers = ((ds.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
+        containers = template_containers(ds)
         container = find_container(ds, cname)
         if container is None:
             self.module.fail_json(msg="DaemonSet %s/%s has no container %r (containers: %s)"

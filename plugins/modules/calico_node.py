@@ -266,7 +266,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import bird_state
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_restart import (
+from ansible_collections.meshdoctor.calico.plugins.module_utils._convergence import (
     invalid_routes,
     judge,
     route_gaps,
@@ -279,6 +279,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import 
     KubectlError,
     delete_pod,
     describe_pod,
+    find_binary,
     node_pods,
     replacement,
 )
@@ -415,8 +416,8 @@ class CalicoNodeManager(object):
 
     def kubectl_client(self):
         name = self.p["kubectl"]
-        binary = name if os.path.sep in name else self.module.get_bin_path(name)
-        if not binary or not os.access(binary, os.X_OK):
+        binary = find_binary(name, self.module.get_bin_path)
+        if not binary:
             self.fail("method=kubectl: kubectl program %r not found on this host (PATH=%s)" % (name, os.environ.get("PATH", "")))
         return Kubectl(self.module.run_command, binary, self.p["kubeconfig"], request_timeout=30)
 

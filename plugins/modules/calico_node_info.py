@@ -135,7 +135,7 @@ detected_interface:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node import calico_node_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_discovery import calico_node_state
 
 
 def main():

@@ -4,16 +4,15 @@ import os
 
 import pytest
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node as cn
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node import (
-    calico_node_state,
+from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node_discovery as cn
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_log import parse_log_evidence, parse_log_lines
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_discovery import calico_node_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import (
     deployment_from_cgroup,
     effective_method,
     parse_env_file,
     parse_environ,
     parse_kubectl_pods,
-    parse_log_evidence,
-    parse_log_lines,
     version_from_image,
 )
 

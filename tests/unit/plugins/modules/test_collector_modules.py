@@ -5,7 +5,7 @@ import tempfile
 
 import pytest
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node
+from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node_discovery
 from ansible_collections.meshdoctor.calico.plugins.modules import (
     bird_info,
     calico_node_info,
@@ -44,8 +44,8 @@ def sock_dir():
 @pytest.fixture
 def isolated(monkeypatch, tmp_path):
     """No /etc/calico/calico.env and no calico-node process of this machine leaks in."""
-    monkeypatch.setattr(_calico_node, "CALICO_ENV_FILE", str(tmp_path / "calico.env"))
-    monkeypatch.setattr(_calico_node, "find_calico_process", lambda proc_root="/proc": (None, None))
+    monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "calico.env"))
+    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc": (None, None))
     return tmp_path
 
 
