@@ -15,6 +15,8 @@ short_description: Pin calico-node's IP_AUTODETECTION_METHOD where calico-node r
 version_added: 0.1.0
 author:
   - meshdoctor maintainers (@meshdoctor)
+extends_documentation_fragment:
+  - meshdoctor.calico.kubectl
 description:
   - Sets (or removes) C(IP_AUTODETECTION_METHOD), the setting that decides which host address
     calico-node takes as its BGP address and BIRD router id, so that a stray interface such as a
@@ -22,12 +24,12 @@ description:
   - The method is checked the way calico-node parses it before anything is written, because
     calico-node exits with C(Invalid IP autodetection method) on a value it does not know.
     Regexes must compile and CIDRs must parse.
-  - C(mode=kubectl) patches the env of the calico-node container in the calico-node DaemonSet
+  - O(mode=kubectl) patches the env of the calico-node container in the calico-node DaemonSet
     with a JSON patch through kubectl. The DaemonSet then replaces every calico-node pod
     according to its C(updateStrategy), one node at a time with the default RollingUpdate.
     Run it once, on a host that has kubectl and a kubeconfig (for example with C(run_once) and
     C(delegate_to)).
-  - C(mode=file) edits a C(KEY=VALUE) env file, C(/etc/calico/calico.env) by default, for
+  - O(mode=file) edits a C(KEY=VALUE) env file, C(/etc/calico/calico.env) by default, for
     Docker (C(calicoctl node run)) and systemd installs. Other lines and comments are kept,
     the file is written atomically (temporary file and rename, keeping its mode), and it is
     created when missing.
@@ -76,20 +78,6 @@ options:
       - In O(mode=file), keep a timestamped copy of the file before changing it.
     type: bool
     default: false
-  kubectl:
-    description:
-      - The kubectl program (a name looked up on E(PATH), or a path) for O(mode=kubectl).
-    type: str
-    default: kubectl
-  kubeconfig:
-    description:
-      - Kubeconfig file for kubectl; kubectl's own default when unset.
-    type: path
-  namespace:
-    description:
-      - Namespace of the calico-node DaemonSet.
-    type: str
-    default: kube-system
   daemonset:
     description:
       - Name of the calico-node DaemonSet.

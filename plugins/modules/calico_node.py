@@ -15,6 +15,8 @@ short_description: Cycle calico-node on a host and wait until its BGP mesh is Es
 version_added: 0.1.0
 author:
   - meshdoctor maintainers (@meshdoctor)
+extends_documentation_fragment:
+  - meshdoctor.calico.kubectl
 description:
   - With O(state=restarted), restarts calico-node so that it detects its address again (after a
     stray bridge was removed or the autodetection method was pinned), then waits until BIRD
@@ -62,20 +64,6 @@ options:
       - The Docker engine's unix socket (V(docker) and V(auto) methods).
     type: path
     default: /var/run/docker.sock
-  kubectl:
-    description:
-      - The kubectl program, a name looked up on E(PATH) or a path (V(kubectl) method).
-    type: str
-    default: kubectl
-  kubeconfig:
-    description:
-      - Kubeconfig file for kubectl; kubectl's own default when unset.
-    type: path
-  namespace:
-    description:
-      - Namespace of the calico-node pods.
-    type: str
-    default: kube-system
   label_selector:
     description:
       - Label selector of the calico-node pods.

@@ -71,7 +71,7 @@ routes:
       returned: always
       sample: main
     family:
-      description: C(ipv4) or C(ipv6).
+      description: V(ipv4) or V(ipv6).
       type: str
       returned: always
       sample: ipv4
