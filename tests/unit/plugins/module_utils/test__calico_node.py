@@ -16,7 +16,9 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_fac
     version_from_image,
 )
 
-from _fakes import FakeDocker, FakeRun, docker_routes_seed_ai, fixture_json, fixture_path, fixture_text
+from fake_docker import FakeDocker, docker_routes_seed_ai
+from fake_run import FakeRun
+from fixtures import fixture_json, fixture_path, fixture_text
 
 KEYS = {"kind", "line", "version", "address", "interface", "method", "original", "updated"}
 

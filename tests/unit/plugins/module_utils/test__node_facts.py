@@ -4,7 +4,10 @@ import os
 from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node_discovery
 from ansible_collections.meshdoctor.calico.plugins.module_utils._node_facts import gather
 
-from _fakes import FakeBird, FakeDocker, FakeRun, docker_routes_seed_ai, fixture_bytes, ip_answers, strip_welcome
+from fake_bird import FakeBird
+from fake_docker import FakeDocker, docker_routes_seed_ai
+from fake_run import FakeRun
+from fixtures import fixture_bytes, ip_answers, strip_welcome
 
 TOP = {"schema", "hostname", "collected_at", "duration_s", "interfaces", "routes", "docker", "bird", "calico_node",
        "autodetection", "datastore", "warnings"}

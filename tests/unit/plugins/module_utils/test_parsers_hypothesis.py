@@ -19,7 +19,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils import (
     _kubectl,
 )
 
-from _fakes import FIXTURES
+from fixtures import FIXTURES
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
