@@ -25,11 +25,7 @@ author:
   - meshdoctor maintainers (@meshdoctor)
 extends_documentation_fragment:
   - meshdoctor.calico.attributes.read_only
-attributes:
-  platform:
-    description: Linux hosts with iproute2.
-    support: full
-    platforms: posix
+  - meshdoctor.calico.attributes.iproute2
 options:
   docker_socket:
     description: Path of the Docker engine's API socket.

@@ -33,14 +33,11 @@ author:
 extends_documentation_fragment:
   - meshdoctor.calico.datastore.node_facts
   - meshdoctor.calico.attributes.read_only
+  - meshdoctor.calico.attributes.iproute2
 attributes:
   facts:
     description: Sets C(ansible_facts.meshdoctor).
     support: full
-  platform:
-    description: Linux hosts with iproute2.
-    support: full
-    platforms: posix
 options:
   bird_socket:
     description: Path of BIRD's (IPv4) control socket as calico-node creates it.
