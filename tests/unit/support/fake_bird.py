@@ -109,4 +109,3 @@ class FakeBird:
                              "show protocols all *": recorded(node, "show_protocols_all")}
                             for node in per_connection],
                    chunk=65536)
-
