@@ -18,3 +18,13 @@ attributes:
     description: Nothing is changed, so there is no diff.
     support: none
 """
+
+    # The collectors that run iproute2's `ip` on the node.
+    IPROUTE2 = r"""
+options: {}
+attributes:
+  platform:
+    description: Linux hosts with iproute2.
+    support: full
+    platforms: posix
+"""

@@ -20,8 +20,9 @@ import json
 import ssl
 import urllib.error
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node import parse_kubectl_pods
-from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, as_list, loads_or_none, run_ok, to_text
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import parse_kubectl_pods
+from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, as_list, loads_or_none, to_text
+from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import Kubectl, KubectlError
 
 NODES_PREFIX = "/calico/resources/v3/projectcalico.org/nodes/"
 AFFINITY_PREFIX = "/calico/ipam/v2/host/"
@@ -88,8 +89,8 @@ def parse_range_response(data):
         if not isinstance(kv, dict):
             continue
         try:
-            key = base64.b64decode(kv.get("key") or "", validate=True).decode("utf-8", "replace")
-            value = base64.b64decode(kv.get("value") or "", validate=True).decode("utf-8", "replace")
+            key = to_text(base64.b64decode(kv.get("key") or "", validate=True))
+            value = to_text(base64.b64decode(kv.get("value") or "", validate=True))
         except (ValueError, TypeError):
             continue
         if not key:
@@ -255,22 +256,24 @@ def pod_entries(text):
 
 def read_kubernetes(run_command, kubectl="kubectl", kubeconfig=None):
     """-> (nodes, pods, warnings). Raises DatastoreError when the nodes cannot be listed."""
-    base = [kubectl] + (["--kubeconfig", kubeconfig] if kubeconfig else [])
+    client = Kubectl(run_command, kubectl, kubeconfig)
     warnings = []
-    out, err = run_ok(run_command, base + ["get", "nodes", "-o", "json"])
-    if out is None:
-        raise DatastoreError(err)
+    try:
+        out = client.run(["get", "nodes", "-o", "json"])
+    except KubectlError as exc:
+        raise DatastoreError(str(exc))
     if not isinstance(loads_or_none(out), dict):
         raise DatastoreError("kubectl get nodes -o json printed no JSON: %r" % to_text(out)[:200])
     nodes = parse_k8s_nodes(out)
-    aff_out, err = run_ok(run_command, base + ["get", "blockaffinities.crd.projectcalico.org", "-o", "json"])
-    if aff_out is None:
-        warnings.append("could not list block affinities: %s" % err)
-    pods_out, err = run_ok(run_command, base + ["get", "pods", "-n", "kube-system", "-l", "k8s-app=calico-node",
-                                                "-o", "json"])
-    if pods_out is None:
-        warnings.append("could not list calico-node pods: %s" % err)
-    return merge_k8s(nodes, parse_block_affinities(aff_out or "")), pod_entries(pods_out or ""), warnings
+    answers = {}
+    for what, args in (("block affinities", ["get", "blockaffinities.crd.projectcalico.org", "-o", "json"]),
+                       ("calico-node pods", ["get", "pods", "-n", "kube-system", "-l", "k8s-app=calico-node", "-o", "json"])):
+        try:
+            answers[what] = client.run(args)
+        except KubectlError as exc:
+            warnings.append("could not list %s: %s" % (what, exc))
+    return (merge_k8s(nodes, parse_block_affinities(answers.get("block affinities", ""))),
+            pod_entries(answers.get("calico-node pods", "")), warnings)
 
 
 # The options that say where and how to read the datastore: datastore_info's own options and

@@ -3,11 +3,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""A thin kubectl wrapper for the mutating modules (standard library only).
+"""The one kubectl client of the node-side code (standard library only).
 
-Runs kubectl through the module's `run_command` with argument lists, parses `-o json`
-answers, and summarises pods and DaemonSet env. The summarising functions take the parsed
-JSON and never run anything, so they are tested on recorded kubectl output.
+Every module that talks to Kubernetes goes through `Kubectl`: datastore reads (_datastore.py),
+calico-node discovery (_calico_node_discovery.py), the restart (calico_node) and the DaemonSet
+patch (autodetection). It runs kubectl through the module's `run_command` with argument lists
+and parses `-o json` answers. The summarising functions (pod_summary, describe_pod, the
+DaemonSet helpers) take parsed JSON and never run anything, so they are tested on recorded
+kubectl output.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,24 +18,27 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
+
+from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, as_list, loads_or_none, to_text
 
 
 class KubectlError(Exception):
     """A kubectl call failed; the message says what ran and what came back."""
 
 
-def _text(data):
-    if data is None:
-        return ""
-    if isinstance(data, bytes):
-        return data.decode("utf-8", "replace")
-    return str(data)
+def find_binary(name, get_bin_path):
+    """NAME as a program: a path (with a '/') when it is executable, else NAME looked up with the
+    module's GET_BIN_PATH. None when not found."""
+    if os.path.sep in name:
+        return name if os.access(name, os.X_OK) else None
+    return get_bin_path(name)
 
 
 class Kubectl(object):
     """Runs `kubectl [--kubeconfig K] [--request-timeout T] ARGS...`."""
 
-    def __init__(self, run_command, binary, kubeconfig=None, request_timeout=None):
+    def __init__(self, run_command, binary="kubectl", kubeconfig=None, request_timeout=None):
         self.run_command = run_command
         self.binary = binary
         self.kubeconfig = kubeconfig
@@ -53,13 +59,14 @@ class Kubectl(object):
             rc, out, err = self.run_command(cmd)
         except Exception as exc:  # pylint: disable=broad-except
             raise KubectlError("running %s failed: %s" % (" ".join(cmd), exc))
-        out, err = _text(out), _text(err)
+        out, err = to_text(out), to_text(err)
         if rc != 0:
             detail = (err.strip() or out.strip() or "no output").splitlines()
             raise KubectlError("%s exited %s: %s" % (" ".join(cmd), rc, " / ".join(detail[:3])[:600]))
         return out
 
     def json(self, args):
+        """Run ARGS with `-o json`; the parsed answer. Raise KubectlError when it is not JSON."""
         out = self.run(list(args) + ["-o", "json"])
         try:
             return json.loads(out)
@@ -69,22 +76,72 @@ class Kubectl(object):
 
 # ------------------------------------------------------------------------------ pods
 def pod_ready(pod):
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
+    for cond in as_list(as_dict(pod.get("status")).get("conditions")):
+        if isinstance(cond, dict) and cond.get("type") == "Ready":
             return cond.get("status") == "True"
     return False
 
 
-def pod_summary(pod):
-    """The fields the modules care about, from one pod object."""
-    meta = pod.get("metadata") or {}
-    spec = pod.get("spec") or {}
-    status = pod.get("status") or {}
+def _env_value(var, pod):
+    """The value of one env entry of a container spec as the kubelet resolves it (the
+    downward-API fields calico-node's manifest uses; None for anything else)."""
+    if "value" in var:
+        return to_text(var.get("value"))
+    ref = as_dict(as_dict(var.get("valueFrom")).get("fieldRef"))
+    path = ref.get("fieldPath")
+    if path == "spec.nodeName":
+        return to_text(as_dict(pod.get("spec")).get("nodeName")) or None
+    if path == "metadata.name":
+        return to_text(as_dict(pod.get("metadata")).get("name")) or None
+    if path == "metadata.namespace":
+        return to_text(as_dict(pod.get("metadata")).get("namespace")) or None
+    return None
+
+
+def _container_facts(pod, name):
+    """The facts of container NAME (else the pod's first container) of POD."""
+    spec = as_dict(pod.get("spec"))
+    containers = [c for c in as_list(spec.get("containers")) if isinstance(c, dict)]
+    container = next((c for c in containers if c.get("name") == name), containers[0] if containers else {})
+    env = {}
+    for var in as_list(container.get("env")):
+        if isinstance(var, dict) and var.get("name"):
+            env[to_text(var["name"])] = _env_value(var, pod)
+    statuses = [s for s in as_list(as_dict(pod.get("status")).get("containerStatuses")) if isinstance(s, dict)]
+    cstatus = next((s for s in statuses if s.get("name") == container.get("name")), {})
+    state = as_dict(cstatus.get("state"))
+    running = "running" in state
+    reason = None
+    if not running:
+        for key in ("waiting", "terminated"):
+            if isinstance(state.get(key), dict):
+                reason = "container %s %s: %s" % (container.get("name"), key,
+                                                  state[key].get("reason") or state[key].get("message") or "")
+    return {
+        "name": to_text(container.get("name")) or None,
+        "ready": bool(cstatus.get("ready")),
+        "env": env,
+        "image": to_text(container.get("image")) or None,
+        "id": to_text(cstatus.get("containerID")).split("://", 1)[-1] or None,
+        "running": running,
+        "reason": reason,
+    }
+
+
+def pod_summary(pod, container=None):
+    """The fields the modules care about, from one pod object.
+
+    With CONTAINER (a container name), also `container`: that container's (or, when the pod has
+    none of that name, the first container's) name, ready, env (downward-API values resolved),
+    image, id (without the runtime prefix), running and the reason it is not running."""
+    pod = as_dict(pod)
+    meta = as_dict(pod.get("metadata"))
+    status = as_dict(pod.get("status"))
     containers = []
-    for cst in status.get("containerStatuses") or []:
-        state = cst.get("state") or {}
+    for cst in [c for c in as_list(status.get("containerStatuses")) if isinstance(c, dict)]:
+        state = as_dict(cst.get("state"))
         kind = next(iter(state), None)
-        detail = (state.get(kind) or {}) if kind else {}
+        detail = as_dict(state.get(kind)) if kind else {}
         containers.append({
             "name": cst.get("name"),
             "ready": bool(cst.get("ready")),
@@ -93,16 +150,27 @@ def pod_summary(pod):
             "reason": detail.get("reason"),
             "message": detail.get("message"),
         })
-    return {
-        "name": meta.get("name"),
+    summary = {
+        "name": to_text(meta.get("name")) or None,
         "uid": meta.get("uid"),
-        "node": spec.get("nodeName"),
-        "phase": status.get("phase"),
+        "node": to_text(as_dict(pod.get("spec")).get("nodeName")) or None,
+        "phase": to_text(status.get("phase")) or None,
         "ready": pod_ready(pod),
         "terminating": bool(meta.get("deletionTimestamp")),
         "created": meta.get("creationTimestamp"),
         "containers": containers,
     }
+    if container is not None:
+        summary["container"] = _container_facts(pod, container)
+    return summary
+
+
+def pods_from_json(data, container=None):
+    """A `kubectl get pods -o json` answer (a List or one Pod; parsed or text) -> [pod_summary].
+    Anything else -> []."""
+    data = as_dict(data if isinstance(data, dict) else loads_or_none(data))
+    items = [data] if data.get("kind") == "Pod" else as_list(data.get("items"))
+    return [pod_summary(item, container) for item in items if isinstance(item, dict)]
 
 
 def describe_pod(summary):
@@ -123,19 +191,25 @@ def describe_pod(summary):
     return "%s (%s)" % (summary.get("name"), ", ".join(bits))
 
 
-def node_pods(kubectl, namespace, selector, node_name):
-    """Pods matching SELECTOR on NODE_NAME, as summaries, in kubectl's order."""
+def node_pods(kubectl, namespace, selector, node_name=None, container=None):
+    """Pods matching SELECTOR (on NODE_NAME when given), as summaries, in kubectl's order.
+    Raises KubectlError."""
     args = ["get", "pods", "-n", namespace]
     if selector:
         args += ["-l", selector]
-    args += ["--field-selector", "spec.nodeName=%s" % node_name]
-    data = kubectl.json(args)
-    return [pod_summary(item) for item in data.get("items") or []]
+    if node_name:
+        args += ["--field-selector", "spec.nodeName=%s" % node_name]
+    return pods_from_json(kubectl.json(args), container)
 
 
 def delete_pod(kubectl, namespace, name):
     """Delete without waiting for termination (the caller waits for the replacement)."""
     return kubectl.run(["delete", "pod", "-n", namespace, name, "--wait=false"]).strip()
+
+
+def pod_log(kubectl, namespace, name, container, tail):
+    """The last TAIL lines of CONTAINER's log in pod NAME. Raises KubectlError."""
+    return kubectl.run(["logs", "-n", namespace, name, "-c", container, "--tail", str(int(tail))])
 
 
 def replacement(pods, old_uids):
@@ -148,17 +222,21 @@ def replacement(pods, old_uids):
 
 
 # ------------------------------------------------------------------------------ DaemonSet env
+def template_containers(daemonset):
+    """The container specs of a DaemonSet's pod template, in order."""
+    spec = as_dict(as_dict(as_dict(as_dict(daemonset).get("spec")).get("template")).get("spec"))
+    return [c for c in as_list(spec.get("containers")) if isinstance(c, dict)]
+
+
 def find_container(daemonset, container_name):
-    containers = ((((daemonset.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers")) or []
-    for cont in containers:
+    for cont in template_containers(daemonset):
         if cont.get("name") == container_name:
             return cont
     return None
 
 
 def container_names(daemonset):
-    containers = ((((daemonset.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers")) or []
-    return [c.get("name") for c in containers]
+    return [c.get("name") for c in template_containers(daemonset)]
 
 
 def env_value(container, variable):

@@ -14,7 +14,7 @@ import time
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._autodetect import predict
 from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import bird_state
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node import calico_node_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_discovery import calico_node_state
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import utc_now
 from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import read_datastore
 from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import DockerAPI, docker_info

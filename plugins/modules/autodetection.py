@@ -15,6 +15,8 @@ short_description: Pin calico-node's IP_AUTODETECTION_METHOD where calico-node r
 version_added: 0.1.0
 author:
   - meshdoctor maintainers (@meshdoctor)
+extends_documentation_fragment:
+  - meshdoctor.calico.kubectl
 description:
   - Sets (or removes) C(IP_AUTODETECTION_METHOD), the setting that decides which host address
     calico-node takes as its BGP address and BIRD router id, so that a stray interface such as a
@@ -22,12 +24,12 @@ description:
   - The method is checked the way calico-node parses it before anything is written, because
     calico-node exits with C(Invalid IP autodetection method) on a value it does not know.
     Regexes must compile and CIDRs must parse.
-  - C(mode=kubectl) patches the env of the calico-node container in the calico-node DaemonSet
+  - O(mode=kubectl) patches the env of the calico-node container in the calico-node DaemonSet
     with a JSON patch through kubectl. The DaemonSet then replaces every calico-node pod
     according to its C(updateStrategy), one node at a time with the default RollingUpdate.
     Run it once, on a host that has kubectl and a kubeconfig (for example with C(run_once) and
     C(delegate_to)).
-  - C(mode=file) edits a C(KEY=VALUE) env file, C(/etc/calico/calico.env) by default, for
+  - O(mode=file) edits a C(KEY=VALUE) env file, C(/etc/calico/calico.env) by default, for
     Docker (C(calicoctl node run)) and systemd installs. Other lines and comments are kept,
     the file is written atomically (temporary file and rename, keeping its mode), and it is
     created when missing.
@@ -76,20 +78,6 @@ options:
       - In O(mode=file), keep a timestamped copy of the file before changing it.
     type: bool
     default: false
-  kubectl:
-    description:
-      - The kubectl program (a name looked up on E(PATH), or a path) for O(mode=kubectl).
-    type: str
-    default: kubectl
-  kubeconfig:
-    description:
-      - Kubeconfig file for kubectl; kubectl's own default when unset.
-    type: path
-  namespace:
-    description:
-      - Namespace of the calico-node DaemonSet.
-    type: str
-    default: kube-system
   daemonset:
     description:
       - Name of the calico-node DaemonSet.
@@ -225,7 +213,9 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import 
     KubectlError,
     container_names,
     env_value,
+    find_binary,
     find_container,
+    template_containers,
 )
 
 
@@ -244,11 +234,8 @@ class AutodetectionManager(object):
         self.result = {"changed": False, "variable": self.variable, "restart_required": False}
 
     # -------------------------------------------------------------- mode
-    def kubectl_binary(self, required):
-        name = self.params["kubectl"]
-        if os.path.sep in name:
-            return name if os.access(name, os.X_OK) else None
-        return self.module.get_bin_path(name, required=required)
+    def kubectl_binary(self):
+        return find_binary(self.params["kubectl"], self.module.get_bin_path)
 
     def choose_mode(self):
         mode = self.params["mode"]
@@ -256,7 +243,7 @@ class AutodetectionManager(object):
             return mode
         if os.path.exists(self.params["env_file"]):
             return "file"
-        if self.kubectl_binary(False):
+        if self.kubectl_binary():
             home_config = os.path.join(os.environ.get("HOME") or "/root", ".kube", "config")
             if self.params["kubeconfig"] or os.environ.get("KUBECONFIG") or os.path.exists(home_config):
                 return "kubectl"
@@ -296,7 +283,7 @@ class AutodetectionManager(object):
     # -------------------------------------------------------------- kubectl
     def run_kubectl(self):
         p = self.params
-        binary = self.kubectl_binary(False)
+        binary = self.kubectl_binary()
         if not binary:
             self.module.fail_json(msg="mode=kubectl: kubectl program %r not found (PATH=%s)" % (p["kubectl"], os.environ.get("PATH", "")),
                                   **self.result)
@@ -306,7 +293,7 @@ class AutodetectionManager(object):
             ds = kubectl.json(["get", "daemonset", ds_name, "-n", ns])
         except KubectlError as exc:
             self.module.fail_json(msg="reading DaemonSet %s/%s failed: %s" % (ns, ds_name, exc), **self.result)
-        containers = ((ds.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
+        containers = template_containers(ds)
         container = find_container(ds, cname)
         if container is None:
             self.module.fail_json(msg="DaemonSet %s/%s has no container %r (containers: %s)"

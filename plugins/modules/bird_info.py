@@ -103,7 +103,7 @@ ipv4:
           peer_address: 192.168.1.172
           peer_type: mesh
 ipv6:
-  description: BIRD's IPv6 state, same keys as I(ipv4).
+  description: BIRD's IPv6 state, same keys as RV(ipv4).
   returned: always
   type: dict
 """

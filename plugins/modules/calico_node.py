@@ -15,6 +15,8 @@ short_description: Cycle calico-node on a host and wait until its BGP mesh is Es
 version_added: 0.1.0
 author:
   - meshdoctor maintainers (@meshdoctor)
+extends_documentation_fragment:
+  - meshdoctor.calico.kubectl
 description:
   - With O(state=restarted), restarts calico-node so that it detects its address again (after a
     stray bridge was removed or the autodetection method was pinned), then waits until BIRD
@@ -62,20 +64,6 @@ options:
       - The Docker engine's unix socket (V(docker) and V(auto) methods).
     type: path
     default: /var/run/docker.sock
-  kubectl:
-    description:
-      - The kubectl program, a name looked up on E(PATH) or a path (V(kubectl) method).
-    type: str
-    default: kubectl
-  kubeconfig:
-    description:
-      - Kubeconfig file for kubectl; kubectl's own default when unset.
-    type: path
-  namespace:
-    description:
-      - Namespace of the calico-node pods.
-    type: str
-    default: kube-system
   label_selector:
     description:
       - Label selector of the calico-node pods.
@@ -266,7 +254,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import bird_state
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_restart import (
+from ansible_collections.meshdoctor.calico.plugins.module_utils._convergence import (
     invalid_routes,
     judge,
     route_gaps,
@@ -279,6 +267,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import 
     KubectlError,
     delete_pod,
     describe_pod,
+    find_binary,
     node_pods,
     replacement,
 )
@@ -415,8 +404,8 @@ class CalicoNodeManager(object):
 
     def kubectl_client(self):
         name = self.p["kubectl"]
-        binary = name if os.path.sep in name else self.module.get_bin_path(name)
-        if not binary or not os.access(binary, os.X_OK):
+        binary = find_binary(name, self.module.get_bin_path)
+        if not binary:
             self.fail("method=kubectl: kubectl program %r not found on this host (PATH=%s)" % (name, os.environ.get("PATH", "")))
         return Kubectl(self.module.run_command, binary, self.p["kubeconfig"], request_timeout=30)
 

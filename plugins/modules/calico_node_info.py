@@ -19,7 +19,7 @@ description:
     that decide its address (C(IP), C(IP_AUTODETECTION_METHOD), C(CALICO_ROUTER_ID),
     C(NODENAME)...) and the evidence lines of its log (the address it autodetected and on which
     interface, C(IPv4 address has changed), C(is already using the IPv4 address)).
-  - "Looks in this order: with I(kubectl), the calico-node pod of this node; a Docker container
+  - "Looks in this order: with O(kubectl), the calico-node pod of this node; a Docker container
     named C(calico-node) (or a Kubernetes one run by Docker) through the engine's API; a process
     found in C(/proc) (Kubernetes pod, systemd unit C(calico-node.service) or plain process)."
   - For Docker, systemd and plain processes, C(/etc/calico/calico.env) overrides the container
@@ -44,14 +44,14 @@ options:
     default: 2000
   kubectl:
     description:
-      - Path of C(kubectl). When given, the calico-node pod of I(node_name) is read through the
+      - Path of C(kubectl). When given, the calico-node pod of O(node_name) is read through the
         Kubernetes API (C(kubectl get pods), C(kubectl logs)) before anything else.
     type: path
   kubeconfig:
-    description: Kubeconfig file for I(kubectl).
+    description: Kubeconfig file for O(kubectl).
     type: path
   node_name:
-    description: Kubernetes node name of this host for I(kubectl); defaults to the host name.
+    description: Kubernetes node name of this host for O(kubectl); defaults to the host name.
     type: str
 seealso:
   - module: meshdoctor.calico.node_facts
@@ -135,7 +135,7 @@ detected_interface:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node import calico_node_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_discovery import calico_node_state
 
 
 def main():

@@ -18,14 +18,15 @@ description:
     IPIP/VXLAN tunnel addresses, AS number, block affinities and, with the Kubernetes
     datastore, the node's InternalIP and the calico-node pods.
   - "etcdv3: through etcd's v3 JSON gateway (C(POST <endpoint>/v3/kv/range)) at Calico's key
-    layout, trying I(etcd_endpoints) in order. Kubernetes: through C(kubectl) (node
+    layout, trying O(etcd_endpoints) in order. Kubernetes: through O(kubectl) (node
     annotations C(projectcalico.org/IPv4Address)..., C(blockaffinities.crd.projectcalico.org),
     the C(k8s-app=calico-node) pods)."
   - Run it once, on a control-plane host. An unreachable datastore is reported
-    (C(reachable=false), C(reason)) unless I(fail_on_unreachable) is set.
+    (RV(reachable=false), RV(reason)) unless O(fail_on_unreachable) is set.
 author:
   - meshdoctor maintainers (@meshdoctor)
 extends_documentation_fragment:
+  - meshdoctor.calico.datastore
   - meshdoctor.calico.attributes.read_only
 attributes:
   platform:
@@ -33,40 +34,8 @@ attributes:
     support: full
     platforms: posix
 options:
-  datastore:
-    description:
-      - Which datastore to read. C(auto) reads etcdv3 when I(etcd_endpoints) is given, else
-        Kubernetes when I(kubectl) is found.
-    type: str
-    choices: [auto, kubernetes, etcdv3]
-    default: auto
-  etcd_endpoints:
-    description: etcd client URLs, for example C(https://192.168.1.196:2379), tried in order.
-    type: list
-    elements: str
-    default: []
-  etcd_ca_cert:
-    description: CA certificate to verify etcd's server certificate with.
-    type: path
-  etcd_cert:
-    description: Client certificate for etcd.
-    type: path
-  etcd_key:
-    description: Private key of I(etcd_cert).
-    type: path
-  kubectl:
-    description: The C(kubectl) program (a name looked up on PATH, or a path).
-    type: str
-    default: kubectl
-  kubeconfig:
-    description: Kubeconfig file for I(kubectl).
-    type: path
-  timeout:
-    description: Seconds to wait for each etcd answer.
-    type: float
-    default: 5
   fail_on_unreachable:
-    description: Fail instead of returning C(reachable=false) when the datastore cannot be read.
+    description: Fail instead of returning RV(reachable=false) when the datastore cannot be read.
     type: bool
     default: false
 seealso:
@@ -92,7 +61,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 datastore:
-  description: The datastore type read (C(etcdv3) or C(kubernetes)), null when none could be chosen.
+  description: The datastore type read (V(etcdv3) or V(kubernetes)), null when none could be chosen.
   returned: always
   type: str
   sample: etcdv3

@@ -172,7 +172,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils._bridge_remover import (
+from ansible_collections.meshdoctor.calico.plugins.module_utils._bridge_refusals import (
     blocking,
     bridge_facts,
     match_network,

@@ -19,17 +19,13 @@ description:
     it with the Docker engine's networks, asked over its unix socket (network id and name, the
     C(com.docker.compose.project) label, IPAM subnets, attached containers).
   - A bridge that looks like Docker's but that no Docker network owns is reported as orphaned.
-  - No Docker engine is a normal answer (C(docker_available=false) with C(docker_reason)), not a
+  - No Docker engine is a normal answer (RV(docker_available=false) with RV(docker_reason)), not a
     failure; the bridges are then listed without Docker's side.
 author:
   - meshdoctor maintainers (@meshdoctor)
 extends_documentation_fragment:
   - meshdoctor.calico.attributes.read_only
-attributes:
-  platform:
-    description: Linux hosts with iproute2.
-    support: full
-    platforms: posix
+  - meshdoctor.calico.attributes.iproute2
 options:
   docker_socket:
     description: Path of the Docker engine's API socket.

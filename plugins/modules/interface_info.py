@@ -22,11 +22,7 @@ author:
   - meshdoctor maintainers (@meshdoctor)
 extends_documentation_fragment:
   - meshdoctor.calico.attributes.read_only
-attributes:
-  platform:
-    description: Linux hosts with iproute2.
-    support: full
-    platforms: posix
+  - meshdoctor.calico.attributes.iproute2
 options: {}
 seealso:
   - module: meshdoctor.calico.node_facts

@@ -85,9 +85,9 @@ options:
   expected_address_sources:
     description:
       - Where the address each node should peer on comes from, in this order.
-      - C(inventory) - the host variable C(ip), then C(access_ip), then C(ansible_host) (only IPv4 addresses).
-      - C(kubernetes) - the node's Kubernetes InternalIP from O(datastore).
-      - C(override) - the host variable C(meshdoctor_expected_ip), which always wins when it is set.
+      - V(inventory) - the host variable C(ip), then C(access_ip), then C(ansible_host) (only IPv4 addresses).
+      - V(kubernetes) - the node's Kubernetes InternalIP from O(datastore).
+      - V(override) - the host variable C(meshdoctor_expected_ip), which always wins when it is set.
       - An empty list means the default.
     type: list
     elements: str
@@ -99,8 +99,8 @@ options:
     default: ./meshdoctor-report
   formats:
     description:
-      - Which reports to write - C(json) (C(report.json)), C(junit) (C(junit.xml)), C(html) (C(report.html)),
-        C(text) (C(summary.txt)). An empty list writes none.
+      - Which reports to write - V(json) (C(report.json)), V(junit) (C(junit.xml)), V(html) (C(report.html)),
+        V(text) (C(summary.txt)). An empty list writes none.
       - A report that cannot be written is a warning, never a failure.
     type: list
     elements: str

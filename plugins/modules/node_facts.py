@@ -31,15 +31,13 @@ description:
 author:
   - meshdoctor maintainers (@meshdoctor)
 extends_documentation_fragment:
+  - meshdoctor.calico.datastore.node_facts
   - meshdoctor.calico.attributes.read_only
+  - meshdoctor.calico.attributes.iproute2
 attributes:
   facts:
     description: Sets C(ansible_facts.meshdoctor).
     support: full
-  platform:
-    description: Linux hosts with iproute2.
-    support: full
-    platforms: posix
 options:
   bird_socket:
     description: Path of BIRD's (IPv4) control socket as calico-node creates it.
@@ -68,47 +66,6 @@ options:
     type: list
     elements: str
     default: [main]
-  datastore:
-    description:
-      - Also read Calico's datastore in this run, with these options of
-        M(meshdoctor.calico.datastore_info), and return it as C(ansible_facts.meshdoctor.datastore)
-        (null without this option). An unreachable datastore is reported there
-        (C(reachable=false), C(reason)), never as a failure.
-      - An empty string counts as not given, for every suboption.
-    type: dict
-    suboptions:
-      datastore:
-        description:
-          - Which datastore to read. C(auto) reads etcdv3 when O(datastore.etcd_endpoints) is given,
-            else Kubernetes when O(datastore.kubectl) is found.
-        type: str
-        choices: [auto, kubernetes, etcdv3]
-        default: auto
-      etcd_endpoints:
-        description: etcd client URLs, for example C(https://192.168.1.196:2379), tried in order.
-        type: list
-        elements: str
-        default: []
-      etcd_ca_cert:
-        description: CA certificate to verify etcd's server certificate with.
-        type: path
-      etcd_cert:
-        description: Client certificate for etcd.
-        type: path
-      etcd_key:
-        description: Private key of O(datastore.etcd_cert).
-        type: path
-      kubectl:
-        description: The C(kubectl) program (a name looked up on PATH, or a path).
-        type: str
-        default: kubectl
-      kubeconfig:
-        description: Kubeconfig file for O(datastore.kubectl).
-        type: path
-      timeout:
-        description: Seconds to wait for each etcd answer.
-        type: float
-        default: 5
 notes:
   - Needs root (or access to the sockets and C(/proc)) to see BIRD, Docker and calico-node.
 seealso:

@@ -23,11 +23,7 @@ author:
   - meshdoctor maintainers (@meshdoctor)
 extends_documentation_fragment:
   - meshdoctor.calico.attributes.read_only
-attributes:
-  platform:
-    description: Linux hosts with iproute2.
-    support: full
-    platforms: posix
+  - meshdoctor.calico.attributes.iproute2
 options:
   tables:
     description: Routing tables to list (names such as C(main) or numbers).
@@ -71,7 +67,7 @@ routes:
       returned: always
       sample: main
     family:
-      description: C(ipv4) or C(ipv6).
+      description: V(ipv4) or V(ipv6).
       type: str
       returned: always
       sample: ipv4

@@ -5,7 +5,7 @@
   --mode memory  tracemalloc peak during one analysis and one analysis + reports (a separate
                  process: tracemalloc slows Python down several times, so never timed)
 
-The cluster is `make_cluster(n, broken=("node-1",))` from tests/unit/plugins/plugin_utils/synthetic.py
+The cluster is `make_cluster(n, broken=("node-1",))` from tests/unit/support/synthetic.py
 (full mesh, one broken node); building it is not timed. The analysis is the pure function the
 action plugin plugins/action/mesh_check.py calls; see _entry() for which one.
 """
@@ -23,7 +23,7 @@ import tracemalloc
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, ".collections"))
-SYNTHETIC = os.path.join(REPO, "tests", "unit", "plugins", "plugin_utils", "synthetic.py")
+SYNTHETIC = os.path.join(REPO, "tests", "unit", "support", "synthetic.py")
 
 
 def _synthetic():

@@ -13,7 +13,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._autodetect impo
 )
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import parse_interfaces
 
-from _fakes import fixture_text
+from fixtures import fixture_text
 
 
 def seed_ai():

@@ -22,7 +22,8 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import (
     reply_error,
 )
 
-from _fakes import FakeBird, fixture_bytes, fixture_text, strip_welcome
+from fake_bird import FakeBird
+from fixtures import fixture_bytes, fixture_text, strip_welcome
 
 
 def by_name(protocols):

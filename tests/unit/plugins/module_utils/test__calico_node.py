@@ -4,20 +4,21 @@ import os
 
 import pytest
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node as cn
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node import (
-    calico_node_state,
+from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node_discovery as cn
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_log import parse_log_evidence, parse_log_lines
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_discovery import calico_node_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import (
     deployment_from_cgroup,
     effective_method,
     parse_env_file,
     parse_environ,
     parse_kubectl_pods,
-    parse_log_evidence,
-    parse_log_lines,
     version_from_image,
 )
 
-from _fakes import FakeDocker, FakeRun, docker_routes_seed_ai, fixture_json, fixture_path, fixture_text
+from fake_docker import FakeDocker, docker_routes_seed_ai
+from fake_run import FakeRun
+from fixtures import fixture_json, fixture_path, fixture_text
 
 KEYS = {"kind", "line", "version", "address", "interface", "method", "original", "updated"}
 

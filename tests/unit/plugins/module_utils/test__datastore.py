@@ -21,7 +21,9 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore impor
     range_request,
 )
 
-from _fakes import FakeEtcd, FakeRun, fixture_json, fixture_text
+from fake_etcd import FakeEtcd
+from fake_run import FakeRun
+from fixtures import fixture_json, fixture_text
 
 NODE_KEYS = {"ipv4_address", "ipv4_ipip_tunnel_addr", "ipv4_vxlan_tunnel_addr", "ipv6_address", "as_number",
              "internal_ip", "blocks"}

@@ -18,7 +18,8 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api impo
 )
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import parse_interfaces
 
-from _fakes import FakeDocker, docker_routes_seed_ai, fixture_bytes, fixture_json, fixture_text
+from fake_docker import FakeDocker, docker_routes_seed_ai
+from fixtures import fixture_bytes, fixture_json, fixture_text
 
 NETWORKS = ["network_bridge.json", "network_gerrit_default.json", "network_wiki_default.json"]
 

@@ -11,7 +11,8 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import 
     parse_routes_text,
 )
 
-from _fakes import FakeRun, fixture_text
+from fake_run import FakeRun
+from fixtures import fixture_text
 
 
 def by_name(items):

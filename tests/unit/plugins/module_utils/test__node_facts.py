@@ -1,17 +1,20 @@
 """node_facts' one-pass gathering on the seed's node ai."""
 import os
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node
+from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node_discovery
 from ansible_collections.meshdoctor.calico.plugins.module_utils._node_facts import gather
 
-from _fakes import FakeBird, FakeDocker, FakeRun, docker_routes_seed_ai, fixture_bytes, ip_answers, strip_welcome
+from fake_bird import FakeBird
+from fake_docker import FakeDocker, docker_routes_seed_ai
+from fake_run import FakeRun
+from fixtures import fixture_bytes, ip_answers, strip_welcome
 
 TOP = {"schema", "hostname", "collected_at", "duration_s", "interfaces", "routes", "docker", "bird", "calico_node",
        "autodetection", "datastore", "warnings"}
 
 
 def test_seed_ai(short_tmp, monkeypatch, tmp_path):
-    monkeypatch.setattr(_calico_node, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
     docker = FakeDocker(os.path.join(short_tmp, "docker.sock"), docker_routes_seed_ai())
     bird = FakeBird(os.path.join(short_tmp, "bird.ctl"), replies={
         "show status": strip_welcome(fixture_bytes("bird", "seed_1.6_ai_outage_show_status.txt")),
@@ -36,8 +39,8 @@ def test_seed_ai(short_tmp, monkeypatch, tmp_path):
 
 
 def test_nothing_running(short_tmp, monkeypatch, tmp_path):
-    monkeypatch.setattr(_calico_node, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setattr(_calico_node, "find_calico_process", lambda proc_root="/proc": (None, None))
+    monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc": (None, None))
     facts = gather(FakeRun(ip_answers()), os.path.join(short_tmp, "b"), os.path.join(short_tmp, "b6"),
                    os.path.join(short_tmp, "d"), calico_version="v3.24.5")
     assert facts["docker"]["docker_available"] is False and facts["calico_node"]["deployment"] == "none"
@@ -47,8 +50,8 @@ def test_nothing_running(short_tmp, monkeypatch, tmp_path):
 
 
 def test_override_and_no_ip(short_tmp, monkeypatch, tmp_path):
-    monkeypatch.setattr(_calico_node, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setattr(_calico_node, "find_calico_process", lambda proc_root="/proc": (None, None))
+    monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc": (None, None))
     facts = gather(FakeRun({}), os.path.join(short_tmp, "b"), os.path.join(short_tmp, "b6"), os.path.join(short_tmp, "d"))
     assert facts["interfaces"] == [] and facts["routes"] == []
     assert any("could not read interfaces" in w for w in facts["warnings"])
@@ -60,8 +63,8 @@ def test_datastore_read_in_the_same_pass(short_tmp, monkeypatch, tmp_path):
     datastore_info uses, and its warnings join the facts' warnings."""
     from ansible_collections.meshdoctor.calico.plugins.module_utils import _node_facts
 
-    monkeypatch.setattr(_calico_node, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setattr(_calico_node, "find_calico_process", lambda proc_root="/proc": (None, None))
+    monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc": (None, None))
     calls = []
     stored = {"datastore": "etcdv3", "reachable": True, "reason": None, "nodes": {"ai": {}}, "calico_node_pods": []}
 

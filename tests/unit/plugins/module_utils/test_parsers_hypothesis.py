@@ -10,14 +10,16 @@ from hypothesis import strategies as st
 from ansible_collections.meshdoctor.calico.plugins.module_utils import (
     _autodetect,
     _bird,
-    _calico_node,
+    _calico_log,
+    _calico_node_facts,
     _common,
     _datastore,
     _docker_api,
     _iproute,
+    _kubectl,
 )
 
-from _fakes import FIXTURES
+from fixtures import FIXTURES
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -62,9 +64,9 @@ def _text_parsers():
         _iproute.parse_interfaces, _iproute.parse_routes, _iproute.parse_routes_text,
         lambda d: _iproute.parse_interfaces("[]", d), lambda d: _iproute.parse_routes_text(d, family="ipv6"),
         _docker_api.demux_stream, _docker_api.order_timestamped,
-        _calico_node.parse_log_lines, _calico_node.parse_log_evidence, _calico_node.parse_env_file,
-        _calico_node.parse_environ, _calico_node.version_from_image, _calico_node.parse_kubectl_pods,
-        _calico_node.deployment_from_cgroup, _calico_node.container_id_from_cgroup, _calico_node.effective_method,
+        _calico_log.parse_log_lines, _calico_log.parse_log_evidence, _calico_node_facts.parse_env_file,
+        _calico_node_facts.parse_environ, _calico_node_facts.version_from_image, _calico_node_facts.parse_kubectl_pods,
+        _calico_node_facts.deployment_from_cgroup, _calico_node_facts.container_id_from_cgroup, _calico_node_facts.effective_method,
         _datastore.parse_range_response, _datastore.parse_etcd_node, _datastore.parse_affinity_key,
         _datastore.parse_k8s_nodes, _datastore.parse_block_affinities, _datastore.pod_entries,
         _common.parse_version, _common.loads_or_none,
@@ -92,8 +94,8 @@ def test_structure_parsers_never_raise(value):
         _datastore.parse_etcd_node(entry)
         _datastore.parse_etcd([(str(value), json.dumps(value))], [("/calico/ipam/v2/host/x/ipv4/block/1.2.3.0-24", json.dumps(value))])
         if isinstance(entry, dict):
-            _calico_node.pod_summary(entry)
-        _calico_node.parse_env_list(entry if isinstance(entry, list) else [])
+            _kubectl.pod_summary(entry, "calico-node")
+        _calico_node_facts.parse_env_list(entry if isinstance(entry, list) else [])
         _bird.parse_reply(entry if isinstance(entry, list) else [entry])
 
 

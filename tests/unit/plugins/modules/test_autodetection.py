@@ -6,8 +6,8 @@ import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.modules import autodetection
 
-from _fake_kubectl import calls, install
-from _module_args import run_module
+from fake_kubectl import calls, install
+from run_module import run_module
 
 ENV = "# pinned by hand\nETCD_ENDPOINTS=http://192.168.1.196:2379\nNODENAME=ai\n"
 
@@ -71,7 +71,7 @@ def test_file_created_when_missing_with_warning(monkeypatch, tmp_path):
     path = tmp_path / "etc" / "calico" / "calico.env"
     check = run(monkeypatch, {"method": "kubernetes-internal-ip", "mode": "file", "env_file": str(path)}, check=True)
     assert check["changed"] and check["created"] and not path.exists()
-    assert any("--env-file" in w for w in check["_warnings"])
+    assert any("--env-file" in w for w in check["warnings"])
     result = run(monkeypatch, {"method": "kubernetes-internal-ip", "mode": "file", "env_file": str(path)})
     assert result["created"] and path.read_text() == "IP_AUTODETECTION_METHOD=kubernetes-internal-ip\n"
     absent = run(monkeypatch, {"state": "absent", "mode": "file", "env_file": str(tmp_path / "none.env")})

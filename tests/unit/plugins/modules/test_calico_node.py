@@ -8,9 +8,10 @@ import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.modules import calico_node
 
-from _fake_kubectl import calls, install
-from _fake_servers import FakeBird, FakeDocker, container
-from _module_args import run_module
+from fake_bird import FakeBird
+from fake_docker import FakeDocker, container
+from fake_kubectl import calls, install
+from run_module import run_module
 
 FAST = {"poll_interval": 0.02}
 
@@ -129,7 +130,7 @@ def sockets(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", "%s:%s" % (state["bin"], os.environ.get("PATH", "")))
     yield state
     for server in state["servers"]:
-        server.stop()
+        server.close()
     shutil.rmtree(d, ignore_errors=True)
 
 
@@ -151,7 +152,7 @@ def serve(state, docker=True, bird_nodes=("a", "b"), switch_after=2):
         state["servers"].append(fake)
         state["fake_docker"] = fake
     if bird_nodes:
-        state["servers"].append(FakeBird(state["bird"], bird_nodes, switch_after))
+        state["servers"].append(FakeBird.recorded(state["bird"], bird_nodes, switch_after))
 
 
 def local_args(socks, **extra):

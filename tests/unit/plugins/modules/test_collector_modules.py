@@ -5,7 +5,7 @@ import tempfile
 
 import pytest
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node
+from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node_discovery
 from ansible_collections.meshdoctor.calico.plugins.modules import (
     bird_info,
     calico_node_info,
@@ -16,20 +16,12 @@ from ansible_collections.meshdoctor.calico.plugins.modules import (
     route_info,
 )
 
-from utils import run_module
-from _fakes import (  # noqa: E402  (utils puts the fakes on sys.path)
-    FakeBird,
-    FakeDocker,
-    FakeEtcd,
-    FakeRun,
-    docker_routes_seed_ai,
-    fixture_bytes,
-    fixture_json,
-    fixture_text,
-    ip_answers,
-    strip_welcome,
-)
-from _datastore_prefixes import recorded_etcd  # noqa: E402
+from fake_bird import FakeBird
+from fake_docker import FakeDocker, docker_routes_seed_ai
+from fake_etcd import FakeEtcd
+from fake_run import FakeRun
+from fixtures import fixture_bytes, fixture_json, fixture_text, ip_answers, recorded_etcd, strip_welcome
+from run_module import run_module
 
 IP = {"ip": "ip"}
 
@@ -44,8 +36,8 @@ def sock_dir():
 @pytest.fixture
 def isolated(monkeypatch, tmp_path):
     """No /etc/calico/calico.env and no calico-node process of this machine leaks in."""
-    monkeypatch.setattr(_calico_node, "CALICO_ENV_FILE", str(tmp_path / "calico.env"))
-    monkeypatch.setattr(_calico_node, "find_calico_process", lambda proc_root="/proc": (None, None))
+    monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "calico.env"))
+    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc": (None, None))
     return tmp_path
 
 
@@ -215,7 +207,7 @@ def test_bird_info(monkeypatch, sock_dir):
         "show status": fixture_bytes("bird", "bird6_1.6.8_a_show_status.bin"),
         "show protocols": fixture_bytes("bird", "bird6_1.6.8_a_show_protocols.bin")})
     try:
-        result = run_module(monkeypatch, bird_info.main, {"socket": bird.path, "socket6": bird6.path, "timeout": 1}, check_mode=True)
+        result = run_module(monkeypatch, bird_info.main, {"socket": bird.path, "socket6": bird6.path, "timeout": 1}, check_mode=True, bin_paths={})
     finally:
         bird.close()
         bird6.close()
@@ -225,9 +217,9 @@ def test_bird_info(monkeypatch, sock_dir):
 
 
 def test_bird_info_not_running(monkeypatch, sock_dir):
-    result = run_module(monkeypatch, bird_info.main, {"socket": os.path.join(sock_dir, "x"), "socket6": os.path.join(sock_dir, "y")})
+    result = run_module(monkeypatch, bird_info.main, {"socket": os.path.join(sock_dir, "x"), "socket6": os.path.join(sock_dir, "y")}, bin_paths={})
     assert "failed" not in result and result["ipv4"]["running"] is False and result["ipv4"]["reason"].startswith("no socket at")
-    result = run_module(monkeypatch, bird_info.main, {"timeout": 0})
+    result = run_module(monkeypatch, bird_info.main, {"timeout": 0}, bin_paths={})
     assert result["failed"]
 
 
@@ -236,7 +228,7 @@ def test_calico_node_info_kubectl(monkeypatch, isolated):
     run = FakeRun({("/usr/bin/kubectl", "get", "pods"): (0, fixture_text("calico_node", "kubectl_get_pods_ai.json"), ""),
                    ("/usr/bin/kubectl", "logs"): (0, fixture_text("calico_node", "seed_ai_outage.log"), "")})
     result = run_module(monkeypatch, calico_node_info.main, {"kubectl": "/usr/bin/kubectl", "node_name": "ai",
-                                                             "docker_socket": str(isolated / "none.sock")}, run_command=run)
+                                                             "docker_socket": str(isolated / "none.sock")}, run_command=run, bin_paths={})
     assert (result["deployment"], result["detected_interface"], result["calico_version"]) == ("kubernetes", "br-cddff8a3b81c", "v3.24.5")
     assert set(result) == {"changed", "deployment", "running", "reason", "container_id", "image", "calico_version", "env",
                            "autodetection_method", "log_evidence", "detected_address", "detected_interface"}
@@ -245,7 +237,7 @@ def test_calico_node_info_kubectl(monkeypatch, isolated):
 def test_calico_node_info_warns_when_kubectl_fails(monkeypatch, isolated):
     run = FakeRun({}, default=(1, "", "error: You must be logged in to the server (Unauthorized)"))
     result = run_module(monkeypatch, calico_node_info.main, {"kubectl": "kubectl", "docker_socket": str(isolated / "none.sock")},
-                        run_command=run)
+                        run_command=run, bin_paths={})
     assert result["deployment"] == "none" and "Unauthorized" in result["warnings"][0]
 
 
@@ -262,9 +254,9 @@ def test_datastore_info_etcd(monkeypatch):
 
 def test_datastore_info_unreachable(monkeypatch):
     args = {"datastore": "etcdv3", "etcd_endpoints": ["http://127.0.0.1:9"], "timeout": 1}
-    result = run_module(monkeypatch, datastore_info.main, args)
+    result = run_module(monkeypatch, datastore_info.main, args, bin_paths={})
     assert "failed" not in result and result["reachable"] is False and "127.0.0.1:9" in result["reason"]
-    result = run_module(monkeypatch, datastore_info.main, dict(args, fail_on_unreachable=True))
+    result = run_module(monkeypatch, datastore_info.main, dict(args, fail_on_unreachable=True), bin_paths={})
     assert result["failed"] and result["msg"].startswith("Calico datastore (etcdv3) unreachable")
 
 
@@ -278,7 +270,7 @@ def test_datastore_info_kubernetes_auto(monkeypatch):
     assert len(result["calico_node_pods"]) == 4
     result = run_module(monkeypatch, datastore_info.main, {}, bin_paths={})
     assert result["reachable"] is False and "no kubectl found" in result["reason"]
-    result = run_module(monkeypatch, datastore_info.main, {"etcd_key": "/k"})
+    result = run_module(monkeypatch, datastore_info.main, {"etcd_key": "/k"}, bin_paths={})
     assert result["failed"] and "etcd_cert" in result["msg"]
 
 

@@ -7,8 +7,9 @@ import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.modules import docker_bridge
 
-from _fake_servers import FakeDocker, container, install_fake_ip, ip_calls, link, network
-from _module_args import run_module
+from fake_docker import FakeDocker, container, network
+from fake_ip import install_fake_ip, ip_calls, link
+from run_module import run_module
 
 NET_ID = "cddff8a3b81c0c1e5a0e35bfb3d8c0f3b1f0a2d4e6c8b0a1f3e5d7c9b1a3f5e7"
 BR = "br-cddff8a3b81c"
@@ -32,14 +33,14 @@ def host(monkeypatch, tmp_path):
     state = {"bindir": bindir, "socket": os.path.join(sockdir, "docker.sock"), "docker": None}
     yield state
     if state["docker"]:
-        state["docker"].stop()
+        state["docker"].close()
     shutil.rmtree(sockdir, ignore_errors=True)
 
 
 def start(host, links, networks=(), containers=()):
     ip_state = install_fake_ip(host["bindir"], links)
     if networks is not None:
-        host["docker"] = FakeDocker(host["socket"], networks, containers, ip_state=ip_state)
+        host["docker"] = FakeDocker(host["socket"], networks=networks, containers=containers, ip_state=ip_state)
     return ip_state
 
 
@@ -157,7 +158,7 @@ def test_no_docker_engine_uses_ip_link_and_warns(monkeypatch, host):
     result = run(monkeypatch, host, {"name": BR})
     assert result["changed"] and result["removed"]["method"] == "ip-link"
     assert result["before"]["docker_available"] is False and result["before"]["docker_reason"].startswith("no socket at")
-    assert any("comes back at the next Docker start" in w for w in result["_warnings"])
+    assert any("comes back at the next Docker start" in w for w in result["warnings"])
     assert BR not in links_now(ip_state)
 
 

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "..", "fixtures", "clusters")
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "clusters")
 
 
 def load_cluster(name):

@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "fixtures", "kubectl")
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "kubectl")
 
 
 def install(tmp_path, rules, daemonset=None):

@@ -1,4 +1,4 @@
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_restart import (
+from ansible_collections.meshdoctor.calico.plugins.module_utils._convergence import (
     describe,
     describe_gap,
     invalid_routes,

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils._bridge_remover import (
+from ansible_collections.meshdoctor.calico.plugins.module_utils._bridge_refusals import (
     blocking,
     bridge_facts,
     match_network,
