@@ -4,40 +4,10 @@
 """Risks on nodes that work today: the next calico-node start, leftover Docker bridges."""
 from __future__ import annotations
 
-from ._addr import bare, is_ipv4, network_of
-from ._checks_address import bridge_evidence, calico_sources, describe_bridge, is_docker_bridge
-from ._findings import finding
-
-CONTROL_PLANE_HINTS = ("master", "control", "cp")
-
-
-def reach_target(cluster, node):
-    """An address for `can-reach=`: a healthy control-plane-looking node's expected address, else another's."""
-    ranked = cluster.cache.get("reach_targets")
-    if ranked is None:              # once per cluster: healthy before broken, control plane first, by name
-        def rank(n):
-            healthy = all(a == n.expected for a in calico_sources(n).values())
-            hint = next((i for i, h in enumerate(CONTROL_PLANE_HINTS) if h in n.name.lower()), len(CONTROL_PLANE_HINTS))
-            return (not healthy, hint, n.name)
-        ranked = cluster.cache["reach_targets"] = sorted((n for n in cluster.nodes if n.expected), key=rank)
-    for other in ranked:
-        if other is not node:
-            return other.expected
-    return None
-
-
-def pinning_methods(cluster, node):
-    """IP_AUTODETECTION_METHOD values that would select the node's expected address."""
-    methods = []
-    target = reach_target(cluster, node)
-    if target:
-        methods.append("can-reach=%s" % target)
-    if node.expected_interface:
-        methods.append("interface=%s" % node.expected_interface)
-    lan = network_of(node.expected_cidr)
-    if lan:
-        methods.append("cidr=%s" % lan)
-    return methods
+from .._addr import bare, is_ipv4
+from .._derived import bridge_evidence, calico_sources, describe_bridge, is_docker_bridge, pinning_methods
+from . import Code, register
+from ._finding import finding
 
 
 def predicted_choice(node):
@@ -59,8 +29,13 @@ def predicted_choice(node):
     return None, configured.get("reason")
 
 
-def check_autodetection_risk(cluster):
+@register("autodetection",
+          Code("AUTODETECTION_RISK", "warning", "a node peering right today would pick another address at its next "
+               "calico-node start (the configured method's prediction, or first-found's, is not the expected address)",
+               ("method", "calico_version", "predicted_address", "predicted_interface", "bridge", "pin_methods")))
+def check_autodetection_risk(ctx):
     """AUTODETECTION_RISK: a node that peers right today would pick another address at its next start."""
+    cluster = ctx.cluster
     out = []
     for node in cluster.nodes:
         if node.facts is None or not node.expected:
@@ -92,8 +67,14 @@ def check_autodetection_risk(cluster):
     return out
 
 
-def check_docker_bridges(cluster):
+@register("docker_bridges",
+          Code("ORPHANED_DOCKER_BRIDGE", "warning", "a Docker-looking bridge with an IPv4 address that no Docker "
+               "network owns (`ip link delete` removes it)", ("name", "ipv4", "reason")),
+          Code("STRAY_DOCKER_BRIDGE", "info", "a leftover (non-default) Docker bridge network with an IPv4 address and "
+               "no containers", ("name", "network_name", "compose_project", "ipv4")))
+def check_docker_bridges(ctx):
     """ORPHANED_DOCKER_BRIDGE / STRAY_DOCKER_BRIDGE: leftover Docker bridges with an IPv4 address."""
+    cluster = ctx.cluster
     out = []
     for node in cluster.nodes:
         for name, bridge in (node.bridges or {}).items():
@@ -119,5 +100,3 @@ def check_docker_bridges(cluster):
                     % (node.name, name, label, addrs, remove), evidence))
     return out
 
-
-CHECKS = (check_autodetection_risk, check_docker_bridges)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils._analysis import analyse
-from ansible_collections.meshdoctor.calico.plugins.plugin_utils._findings import CODES
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils.checks import CODES
 
 from synthetic import make_cluster, node_address, node_block, own_facts, protocol_to
 

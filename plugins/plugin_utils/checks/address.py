@@ -4,56 +4,20 @@
 """Is each node peering on the address it should? One check per function."""
 from __future__ import annotations
 
-from ._addr import DOCKER_BRIDGE_NAME, EXCLUDED_KINDS, excluded_pattern
-from ._findings import finding
+from .._addr import EXCLUDED_KINDS, excluded_pattern
+from .._derived import bridge_evidence, calico_sources, describe_bridge, is_docker_bridge
+from . import Code, register
+from ._finding import finding
 
 SOURCE_LABELS = {"datastore": "datastore", "router_id": "BIRD router id", "calico_log": "calico-node log"}
 
 
-def calico_sources(node):
-    """{source: address} of what Calico says the node's address is (only sources that answered)."""
-    sources = {}
-    if node.ds_address:
-        sources["datastore"] = node.ds_address
-    if node.router_id and node.router_id_is_address:
-        sources["router_id"] = node.router_id
-    if node.detected_address:
-        sources["calico_log"] = node.detected_address
-    return sources
-
-
-def bridge_evidence(node, ifname):
-    """The Docker facts about bridge ifname on node, as a root cause/finding shows them."""
-    bridge = (node.bridges or {}).get(ifname)
-    if bridge is None:
-        return {"name": ifname, "network_name": None, "compose_project": None, "container_count": None,
-                "orphaned": None, "network_id": None, "default_bridge": ifname == "docker0"}
-    return {"name": ifname, "network_name": bridge.get("network_name"),
-            "compose_project": bridge.get("compose_project"), "container_count": bridge.get("container_count"),
-            "orphaned": bridge.get("orphaned"), "network_id": bridge.get("network_id"),
-            "default_bridge": bridge.get("default_bridge")}
-
-
-def is_docker_bridge(node, ifname):
-    return bool(ifname) and (ifname in (node.bridges or {}) or bool(DOCKER_BRIDGE_NAME.match(ifname)))
-
-
-def describe_bridge(bridge):
-    """'docker network gerrit_default, compose project gerrit, 0 containers' (what is known)."""
-    parts = []
-    if bridge.get("orphaned"):
-        parts.append("no Docker network owns it")
-    elif bridge.get("network_name"):
-        parts.append("docker network %s" % bridge["network_name"])
-    if bridge.get("compose_project"):
-        parts.append("compose project %s" % bridge["compose_project"])
-    if bridge.get("container_count") is not None:
-        parts.append("%d container%s" % (bridge["container_count"], "" if bridge["container_count"] == 1 else "s"))
-    return ", ".join(parts)
-
-
-def check_expected_known(cluster):
+@register("address",
+          Code("EXPECTED_ADDRESS_UNKNOWN", "warning", "no source gives an IPv4 address the node should peer on; the "
+               "node is then checked against Calico's address", ("sources", "candidates")))
+def check_expected_known(ctx):
     """EXPECTED_ADDRESS_UNKNOWN: no source gives the address the node should peer on."""
+    cluster = ctx.cluster
     out = []
     for node in cluster.nodes:
         if node.expected:
@@ -67,8 +31,13 @@ def check_expected_known(cluster):
     return out
 
 
-def check_address_mismatch(cluster):
+@register("address",
+          Code("ADDRESS_MISMATCH", "error", "Calico's address for the node (datastore, BIRD router id, calico-node log) "
+               "is not the expected one; one per node",
+               ("expected_address", "expected_source", "sources", "disagreeing", "interfaces")))
+def check_address_mismatch(ctx):
     """ADDRESS_MISMATCH: datastore address, BIRD router id or logged address differ from the expected one."""
+    cluster = ctx.cluster
     out = []
     for node in cluster.nodes:
         if not node.expected:
@@ -93,8 +62,15 @@ def check_address_mismatch(cluster):
     return out
 
 
-def check_address_interface(cluster):
+@register("address",
+          Code("ADDRESS_ON_DOCKER_BRIDGE", "error", "Calico's address sits on a Docker bridge (`docker.bridges`, or a "
+               "`docker*`/`br-<12 hex>` name)", ("address", "interface", "bridge")),
+          Code("ADDRESS_ON_EXCLUDED_INTERFACE", "error", "Calico's address sits on an interface autodetection should "
+               "skip (a default exclusion pattern, or kind veth/dummy/ipip/vxlan/wireguard/loopback/tun)",
+               ("address", "interface", "kind", "pattern")))
+def check_address_interface(ctx):
     """ADDRESS_ON_DOCKER_BRIDGE / ADDRESS_ON_EXCLUDED_INTERFACE: where Calico's (wrong) address lives."""
+    cluster = ctx.cluster
     out = []
     for node in cluster.nodes:
         seen = set()
@@ -126,44 +102,3 @@ def check_address_interface(cluster):
                     {"address": addr, "source": source, "interface": ifname, "kind": kind, "pattern": pattern,
                      "expected_address": node.expected, "expected_interface": node.expected_interface}))
     return out
-
-
-def _duplicate_findings(code, label, evidence_key, pairs, report_on):
-    """One finding per node of REPORT_ON whose key (address, router id) another node shares."""
-    groups = {}
-    for key, name in pairs:
-        if key:
-            groups.setdefault(key, []).append(name)
-    out = []
-    for key, names in groups.items():
-        if len(names) < 2:
-            continue
-        for name in names:
-            if name not in report_on:
-                continue
-            others = [n for n in names if n != name]
-            out.append(finding(
-                code, name, "%s: %s %s is also used by %s" % (name, label, key, ", ".join(others)),
-                {evidence_key: key, "nodes": names, "peer_node": others[0]}))
-    return out
-
-
-def check_duplicate_address(cluster):
-    """DUPLICATE_ADDRESS: two nodes (of the play or the datastore) carry the same Calico address."""
-    pairs = [(n.calico_address, n.name) for n in cluster.nodes]
-    play = set(cluster.by_name)
-    for name, entry in cluster.ds_nodes.items():
-        if name not in play and entry.get("ipv4_address"):
-            pairs.append((str(entry["ipv4_address"]).split("/", 1)[0], name))
-    # Datastore-only nodes count as holders of an address, but only play nodes get findings.
-    return _duplicate_findings("DUPLICATE_ADDRESS", "Calico address", "address", pairs, play)
-
-
-def check_duplicate_router_id(cluster):
-    """DUPLICATE_ROUTER_ID: two nodes' BIRD run with the same router id."""
-    pairs = [(n.router_id, n.name) for n in cluster.nodes]
-    return _duplicate_findings("DUPLICATE_ROUTER_ID", "BIRD router id", "router_id", pairs, set(cluster.by_name))
-
-
-CHECKS = (check_expected_known, check_address_mismatch, check_address_interface,
-          check_duplicate_address, check_duplicate_router_id)

@@ -4,11 +4,18 @@
 """Can we see the node, and is Calico running on it? One check per function."""
 from __future__ import annotations
 
-from ._findings import finding
+from . import Code, register
+from ._finding import finding
 
 
-def check_collection(cluster):
+@register("collection",
+          Code("HOST_UNREACHABLE", "error", "Ansible could not reach the host (`results[host].unreachable`)",
+               ("host", "msg")),
+          Code("COLLECTION_FAILED", "error", "node_facts failed on the host (`results[host].failed`) or left no "
+               "`meshdoctor` facts", ("host", "msg")))
+def check_collection(ctx):
     """HOST_UNREACHABLE / COLLECTION_FAILED: the hosts we have no facts from."""
+    cluster = ctx.cluster
     out = []
     for node in cluster.nodes:
         if node.status == "unreachable":
@@ -26,8 +33,12 @@ def check_collection(cluster):
     return out
 
 
-def check_calico_node(cluster):
+@register("calico_node",
+          Code("CALICO_NODE_DOWN", "error", "calico-node is not running on the node (`calico_node.running` is false)",
+               ("deployment", "reason", "image")))
+def check_calico_node(ctx):
     """CALICO_NODE_DOWN: calico-node is not running."""
+    cluster = ctx.cluster
     out = []
     for node in cluster.nodes:
         if node.facts is None or node.calico_running is not False:
@@ -41,11 +52,15 @@ def check_calico_node(cluster):
     return out
 
 
-def check_bird(cluster):
+@register("calico_node",
+          Code("BIRD_UNREACHABLE", "error", "calico-node runs but BIRD's control socket does not answer (not reported "
+               "again when calico-node is down)", ("socket", "reason")))
+def check_bird(ctx):
     """BIRD_UNREACHABLE: calico-node runs (or we cannot tell) but BIRD's socket does not answer.
 
     When calico-node is down, BIRD being silent is implied and not reported again.
     """
+    cluster = ctx.cluster
     out = []
     for node in cluster.nodes:
         if node.facts is None or node.bird_running or node.calico_running is False:
@@ -60,8 +75,12 @@ def check_bird(cluster):
     return out
 
 
-def check_docker(cluster):
+@register("docker",
+          Code("DOCKER_UNREACHABLE", "info", "Docker could not be asked about its bridges (`docker.docker_available` "
+               "is false): bridges are judged by name", ("docker_socket", "docker_reason")))
+def check_docker(ctx):
     """DOCKER_UNREACHABLE: Docker's bridges could not be listed (names alone are used then)."""
+    cluster = ctx.cluster
     out = []
     for node in cluster.nodes:
         if node.facts is None or (node.docker or {}).get("docker_available", True):
@@ -74,9 +93,13 @@ def check_docker(cluster):
     return out
 
 
-def check_datastore(cluster):
+@register("datastore",
+          Code("DATASTORE_UNREACHABLE", "warning", "the Calico datastore could not be read (`datastore.reachable` is "
+               "false, or `datastore_host` was unreachable, failed or read no datastore); node `null`",
+               ("datastore", "reason")))
+def check_datastore(ctx):
     """DATASTORE_UNREACHABLE: the datastore result (node_facts on the datastore host, or datastore_info) says it could not be read."""
-    ds = cluster.datastore
+    ds = ctx.cluster.datastore
     if ds is None or ds.get("reachable"):
         return []
     return [finding(
@@ -86,8 +109,12 @@ def check_datastore(cluster):
         {"datastore": ds.get("datastore"), "reason": ds.get("reason")})]
 
 
-def check_in_datastore(cluster):
+@register("datastore",
+          Code("NODE_NOT_IN_DATASTORE", "warning", "the datastore answered but no Calico node resource carries the "
+               "node's name", ("hostname", "inventory_hostname")))
+def check_in_datastore(ctx):
     """NODE_NOT_IN_DATASTORE: the datastore answered but has no node of this name."""
+    cluster = ctx.cluster
     if not cluster.datastore_reachable:
         return []
     out = []
@@ -103,5 +130,3 @@ def check_in_datastore(cluster):
              "datastore_nodes": len(cluster.ds_nodes)}))
     return out
 
-
-CHECKS = (check_collection, check_calico_node, check_bird, check_docker, check_datastore, check_in_datastore)
