@@ -18,17 +18,15 @@ SOURCE_LABELS = {"datastore": "datastore", "router_id": "BIRD router id", "calic
 def check_expected_known(ctx):
     """EXPECTED_ADDRESS_UNKNOWN: no source gives the address the node should peer on."""
     cluster = ctx.cluster
-    out = []
     for node in cluster.nodes:
         if node.expected:
             continue
-        out.append(finding(
+        yield finding(
             "EXPECTED_ADDRESS_UNKNOWN", node.name,
             "%s: no source (%s) gives the address it should peer on; set meshdoctor_expected_ip"
             % (node.name, ", ".join(cluster.sources)),
             {"sources": list(cluster.sources), "candidates": node.expected_candidates,
-             "calico_address": node.calico_address}))
-    return out
+             "calico_address": node.calico_address})
 
 
 @register("address",
@@ -37,9 +35,7 @@ def check_expected_known(ctx):
                ("expected_address", "expected_source", "sources", "disagreeing", "interfaces")))
 def check_address_mismatch(ctx):
     """ADDRESS_MISMATCH: datastore address, BIRD router id or logged address differ from the expected one."""
-    cluster = ctx.cluster
-    out = []
-    for node in cluster.nodes:
+    for node in ctx.cluster.nodes:
         if not node.expected:
             continue
         sources = calico_sources(node)
@@ -51,15 +47,14 @@ def check_address_mismatch(ctx):
             named = ", ".join(SOURCE_LABELS[k] for k in disagreeing)
         else:
             named = ", ".join("%s %s" % (SOURCE_LABELS[k], sources[k]) for k in disagreeing)
-        out.append(finding(
+        yield finding(
             "ADDRESS_MISMATCH", node.name,
             "%s: Calico uses %s (%s) but the node should peer on %s (%s)"
             % (node.name, " and ".join(wrong), named, node.expected, node.expected_source),
             {"expected_address": node.expected, "expected_source": node.expected_source,
              "expected_candidates": node.expected_candidates, "expected_interface": node.expected_interface,
              "sources": sources, "disagreeing": disagreeing, "calico_address": node.calico_address,
-             "interfaces": {a: node.ifname_of(a) for a in wrong}}))
-    return out
+             "interfaces": {a: node.ifname_of(a) for a in wrong}})
 
 
 @register("address",
@@ -70,9 +65,7 @@ def check_address_mismatch(ctx):
                ("address", "interface", "kind", "pattern")))
 def check_address_interface(ctx):
     """ADDRESS_ON_DOCKER_BRIDGE / ADDRESS_ON_EXCLUDED_INTERFACE: where Calico's (wrong) address lives."""
-    cluster = ctx.cluster
-    out = []
-    for node in cluster.nodes:
+    for node in ctx.cluster.nodes:
         seen = set()
         for source, addr in calico_sources(node).items():
             if addr == node.expected or addr in seen:
@@ -83,22 +76,21 @@ def check_address_interface(ctx):
                 continue
             if is_docker_bridge(node, ifname):
                 bridge = bridge_evidence(node, ifname)
-                out.append(finding(
+                yield finding(
                     "ADDRESS_ON_DOCKER_BRIDGE", node.name,
                     "%s: Calico's address %s sits on Docker bridge %s (%s)"
                     % (node.name, addr, ifname, describe_bridge(bridge) or "not known to Docker"),
                     {"address": addr, "source": source, "interface": ifname, "bridge": bridge,
-                     "expected_address": node.expected, "expected_interface": node.expected_interface}))
+                     "expected_address": node.expected, "expected_interface": node.expected_interface})
                 continue
             iface = node.iface_of(addr) or {}
             exclusions = (node.autodetection or {}).get("exclusions")
             pattern = excluded_pattern(ifname) or excluded_pattern(ifname, exclusions)
             kind = iface.get("kind")
             if pattern or kind in EXCLUDED_KINDS:
-                out.append(finding(
+                yield finding(
                     "ADDRESS_ON_EXCLUDED_INTERFACE", node.name,
                     "%s: Calico's address %s sits on %s (%s), an interface autodetection should skip"
                     % (node.name, addr, ifname, ("matches %s" % pattern) if pattern else ("kind %s" % kind)),
                     {"address": addr, "source": source, "interface": ifname, "kind": kind, "pattern": pattern,
-                     "expected_address": node.expected, "expected_interface": node.expected_interface}))
-    return out
+                     "expected_address": node.expected, "expected_interface": node.expected_interface})

@@ -48,7 +48,6 @@ def check_duplicate_address(ctx):
                ("router_id", "nodes", "peer_node")))
 def check_duplicate_router_id(ctx):
     """DUPLICATE_ROUTER_ID: two nodes' BIRD run with the same router id."""
-    cluster = ctx.cluster
-    pairs = [(n.router_id, n.name) for n in cluster.nodes]
-    return _duplicate_findings("DUPLICATE_ROUTER_ID", "BIRD router id", "router_id", pairs, set(cluster.by_name))
+    pairs = [(n.router_id, n.name) for n in ctx.cluster.nodes]
+    return _duplicate_findings("DUPLICATE_ROUTER_ID", "BIRD router id", "router_id", pairs, set(ctx.cluster.by_name))
 

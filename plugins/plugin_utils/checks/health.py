@@ -7,6 +7,10 @@ from __future__ import annotations
 from . import Code, register
 from ._finding import finding
 
+# node.status -> (code, what happened on the host, the message when there is none)
+NO_FACTS = {"unreachable": ("HOST_UNREACHABLE", "Ansible could not reach host", "unreachable"),
+            "failed": ("COLLECTION_FAILED", "node_facts failed on host", "no facts")}
+
 
 @register("collection",
           Code("HOST_UNREACHABLE", "error", "Ansible could not reach the host (`results[host].unreachable`)",
@@ -15,22 +19,13 @@ from ._finding import finding
                "`meshdoctor` facts", ("host", "msg")))
 def check_collection(ctx):
     """HOST_UNREACHABLE / COLLECTION_FAILED: the hosts we have no facts from."""
-    cluster = ctx.cluster
-    out = []
-    for node in cluster.nodes:
-        if node.status == "unreachable":
-            out.append(finding(
-                "HOST_UNREACHABLE", node.name,
-                "%s: Ansible could not reach host %s (%s); its side of the mesh was not checked"
-                % (node.name, node.host, node.status_msg or "unreachable"),
-                {"host": node.host, "msg": node.status_msg}))
-        elif node.status == "failed":
-            out.append(finding(
-                "COLLECTION_FAILED", node.name,
-                "%s: node_facts failed on host %s (%s); its side of the mesh was not checked"
-                % (node.name, node.host, node.status_msg or "no facts"),
-                {"host": node.host, "msg": node.status_msg}))
-    return out
+    for node in ctx.cluster.nodes:
+        if node.status not in NO_FACTS:
+            continue
+        code, what, default = NO_FACTS[node.status]
+        yield finding(
+            code, node.name, "%s: %s %s (%s); its side of the mesh was not checked"
+            % (node.name, what, node.host, node.status_msg or default), {"host": node.host, "msg": node.status_msg})
 
 
 @register("calico_node",
@@ -38,18 +33,15 @@ def check_collection(ctx):
                ("deployment", "reason", "image")))
 def check_calico_node(ctx):
     """CALICO_NODE_DOWN: calico-node is not running."""
-    cluster = ctx.cluster
-    out = []
-    for node in cluster.nodes:
+    for node in ctx.cluster.nodes:
         if node.facts is None or node.calico_running is not False:
             continue
         calico = node.calico
-        out.append(finding(
+        yield finding(
             "CALICO_NODE_DOWN", node.name,
             "%s: calico-node is not running (%s)" % (node.name, calico.get("reason") or "no reason given"),
             {"deployment": calico.get("deployment"), "reason": calico.get("reason"),
-             "container_id": calico.get("container_id"), "image": calico.get("image")}))
-    return out
+             "container_id": calico.get("container_id"), "image": calico.get("image")})
 
 
 @register("calico_node",
@@ -60,19 +52,16 @@ def check_bird(ctx):
 
     When calico-node is down, BIRD being silent is implied and not reported again.
     """
-    cluster = ctx.cluster
-    out = []
-    for node in cluster.nodes:
+    for node in ctx.cluster.nodes:
         if node.facts is None or node.bird_running or node.calico_running is False:
             continue
         bird = node.bird or {}
-        out.append(finding(
+        yield finding(
             "BIRD_UNREACHABLE", node.name,
             "%s: BIRD does not answer on %s (%s); the node's BGP sessions cannot be read"
             % (node.name, bird.get("socket") or "its control socket", bird.get("reason") or "no reason given"),
             {"socket": bird.get("socket"), "reason": bird.get("reason"),
-             "calico_node_running": node.calico_running}))
-    return out
+             "calico_node_running": node.calico_running})
 
 
 @register("docker",
@@ -80,17 +69,14 @@ def check_bird(ctx):
                "is false): bridges are judged by name", ("docker_socket", "docker_reason")))
 def check_docker(ctx):
     """DOCKER_UNREACHABLE: Docker's bridges could not be listed (names alone are used then)."""
-    cluster = ctx.cluster
-    out = []
-    for node in cluster.nodes:
+    for node in ctx.cluster.nodes:
         if node.facts is None or (node.docker or {}).get("docker_available", True):
             continue
-        out.append(finding(
+        yield finding(
             "DOCKER_UNREACHABLE", node.name,
             "%s: Docker could not be asked about its networks (%s); bridges are judged by name only"
             % (node.name, node.docker.get("docker_reason") or "no reason given"),
-            {"docker_socket": node.docker.get("docker_socket"), "docker_reason": node.docker.get("docker_reason")}))
-    return out
+            {"docker_socket": node.docker.get("docker_socket"), "docker_reason": node.docker.get("docker_reason")})
 
 
 @register("datastore",
@@ -116,17 +102,15 @@ def check_in_datastore(ctx):
     """NODE_NOT_IN_DATASTORE: the datastore answered but has no node of this name."""
     cluster = ctx.cluster
     if not cluster.datastore_reachable:
-        return []
-    out = []
+        return
     for node in cluster.nodes:
         if node.in_datastore:
             continue
         hostname = node.facts.get("hostname") if node.facts else None
-        out.append(finding(
+        yield finding(
             "NODE_NOT_IN_DATASTORE", node.name,
             "%s: the Calico datastore has no node named %s (hostname %s, inventory name %s)"
             % (node.name, node.name, hostname or "unknown", node.host),
             {"hostname": hostname, "inventory_hostname": node.host,
-             "datastore_nodes": len(cluster.ds_nodes)}))
-    return out
+             "datastore_nodes": len(cluster.ds_nodes)})
 

@@ -36,7 +36,6 @@ def predicted_choice(node):
 def check_autodetection_risk(ctx):
     """AUTODETECTION_RISK: a node that peers right today would pick another address at its next start."""
     cluster = ctx.cluster
-    out = []
     for node in cluster.nodes:
         if node.facts is None or not node.expected:
             continue
@@ -55,7 +54,7 @@ def check_autodetection_risk(ctx):
         fix = "pin IP_AUTODETECTION_METHOD (%s)" % (" or ".join(methods) if methods else "e.g. interface=<nic>")
         if bridge is not None:
             fix += " or remove bridge %s" % ifname
-        out.append(finding(
+        yield finding(
             "AUTODETECTION_RISK", node.name,
             "%s: at the next calico-node start %s (calico %s) would pick %s on %s instead of %s%s; %s"
             % (node.name, method, pred.get("calico_version") or "version unknown", addr, where, node.expected,
@@ -63,8 +62,7 @@ def check_autodetection_risk(ctx):
             {"method": method, "calico_version": pred.get("calico_version"), "predicted_address": addr,
              "predicted_interface": ifname, "expected_address": node.expected,
              "expected_interface": node.expected_interface, "bridge": bridge, "pin_methods": methods,
-             "exclusions": pred.get("exclusions")}))
-    return out
+             "exclusions": pred.get("exclusions")})
 
 
 @register("docker_bridges",
@@ -74,9 +72,7 @@ def check_autodetection_risk(ctx):
                "no containers", ("name", "network_name", "compose_project", "ipv4")))
 def check_docker_bridges(ctx):
     """ORPHANED_DOCKER_BRIDGE / STRAY_DOCKER_BRIDGE: leftover Docker bridges with an IPv4 address."""
-    cluster = ctx.cluster
-    out = []
-    for node in cluster.nodes:
+    for node in ctx.cluster.nodes:
         for name, bridge in (node.bridges or {}).items():
             if bridge.get("default_bridge") or not bridge.get("ipv4"):
                 continue
@@ -86,17 +82,16 @@ def check_docker_bridges(ctx):
             evidence["reason"] = bridge.get("reason")
             addrs = ", ".join(bridge.get("ipv4") or ())
             if bridge.get("orphaned"):
-                out.append(finding(
+                yield finding(
                     "ORPHANED_DOCKER_BRIDGE", node.name,
                     "%s: bridge %s (%s) looks like Docker's but no Docker network owns it; `ip link delete %s` removes it"
-                    % (node.name, name, addrs, name), evidence))
+                    % (node.name, name, addrs, name), evidence)
             elif not bridge.get("container_count"):
                 label = describe_bridge(evidence)
                 remove = ("docker network rm %s" % bridge["network_name"]) if bridge.get("network_name") else \
                     ("ip link delete %s" % name)
-                out.append(finding(
+                yield finding(
                     "STRAY_DOCKER_BRIDGE", node.name,
                     "%s: Docker bridge %s (%s) with %s has no containers; `%s` removes it"
-                    % (node.name, name, label, addrs, remove), evidence))
-    return out
+                    % (node.name, name, label, addrs, remove), evidence)
 

@@ -17,23 +17,21 @@ from ._finding import finding
 def check_routes(ctx):
     """ROUTE_MISSING / ROUTE_WRONG_GATEWAY: one per node and other node's block."""
     coverage = ctx.coverage
-    out = []
     for prob in coverage.problems:
         evidence = dict(prob)
         evidence["peer_node"] = prob["owner"]
         if prob["state"] == "missing":
-            out.append(finding(
+            yield finding(
                 "ROUTE_MISSING", prob["node"],
                 "%s: no route to %s's block %s (expected via %s)"
-                % (prob["node"], prob["owner"], prob["block"], prob["expected_gateway"]), evidence))
+                % (prob["node"], prob["owner"], prob["block"], prob["expected_gateway"]), evidence)
         else:
             via = ("a %s route" % prob["type"]) if prob["type"] != "unicast" else "via %s" % prob["gateway"]
-            out.append(finding(
+            yield finding(
                 "ROUTE_WRONG_GATEWAY", prob["node"],
                 "%s: route to %s's block %s goes %s%s, not via %s"
                 % (prob["node"], prob["owner"], prob["block"], via,
-                   (" dev %s" % prob["dev"]) if prob["dev"] else "", prob["expected_gateway"]), evidence))
-    return out
+                   (" dev %s" % prob["dev"]) if prob["dev"] else "", prob["expected_gateway"]), evidence)
 
 
 @register("routes",
@@ -41,18 +39,15 @@ def check_routes(ctx):
                "each of its own datastore blocks", ("block", "route")))
 def check_blackholes(ctx):
     """BLACKHOLE_MISSING: a node does not hold the blackhole route BIRD installs for each of its own blocks."""
-    cluster = ctx.cluster
-    out = []
-    for node in cluster.nodes:
+    for node in ctx.cluster.nodes:
         if node.route is None or node.blocks_source != "datastore" or node.calico_running is False:
             continue
         for block in node.blocks:
             if node.route.find(block, "blackhole") is not None:
                 continue
-            out.append(finding(
+            yield finding(
                 "BLACKHOLE_MISSING", node.name,
                 "%s: no blackhole route for its own block %s (BIRD installs one for every block of the node)"
                 % (node.name, block),
-                {"block": block, "route": node.route.find(block)}))
-    return out
+                {"block": block, "route": node.route.find(block)})
 

@@ -182,7 +182,7 @@ def unexplained_sentence(ctx, node, found):
 
 RULES = (
     Rule(ADDRESS_CODES, 10, address_sentence, trigger=("ADDRESS_MISMATCH",), repair=REPIN, visible=True,
-         when="the node has `ADDRESS_MISMATCH` (told as where the address sits when that is known)",
+         when="Calico's address for the node is not the expected one (told as where it sits when that is known)",
          shape="`ai: calico-node autodetected 172.19.0.1 on br-cddff8a3b81c (docker network gerrit_default) instead "
                "of 192.168.1.188 on eno1; 6 of 12 BGP sessions are down and 3 nodes have no route to 172.16.2.0/24; "
                "remove the bridge and restart calico-node (playbooks/remediate.yml), and pin IP_AUTODETECTION_METHOD "

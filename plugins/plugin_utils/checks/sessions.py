@@ -9,6 +9,20 @@ from . import Code, register
 from ._finding import finding
 
 
+@register("sessions",
+          Code("MESH_DISABLED", "info", "BIRD answers but no node has any `Mesh_` protocol (node-to-node mesh off: "
+               "route reflectors or explicit peers); the session checks are skipped; node `null`", ("node_count",)))
+def check_mesh_enabled(ctx):
+    """MESH_DISABLED: no node has a Mesh_ protocol; the session checks do not apply."""
+    cluster, matrix = ctx.cluster, ctx.matrix
+    if not matrix.skipped:
+        return []
+    return [finding(
+        "MESH_DISABLED", None,
+        "no node has a Mesh_ BGP protocol: the node-to-node mesh is off (route reflectors or explicit peers?); "
+        "the session checks were skipped", {"node_count": len(cluster.nodes)})]
+
+
 def _reverse_established(cluster, matrix, cell):
     """True/False/None (unknown): is the other end (to -> from) Established?"""
     dst = cluster.by_name[cell["to"]]
@@ -30,7 +44,6 @@ def _reverse_established(cluster, matrix, cell):
 def check_sessions(ctx):
     """SESSION_DOWN / SESSION_ASYMMETRIC / SESSION_MISSING, one per directed cell that is not Established."""
     cluster, matrix = ctx.cluster, ctx.matrix
-    out = []
     for cell in matrix.cells:
         if cell["state"] == "unknown":
             continue
@@ -41,38 +54,23 @@ def check_sessions(ctx):
         evidence["reverse_established"] = reverse
         expected = cell["expected_address"]
         if cell["state"] == "missing":
-            out.append(finding(
+            yield finding(
                 "SESSION_MISSING", src,
-                "%s: BIRD has no Mesh_ protocol for %s (%s)" % (src, dst, expected), evidence))
+                "%s: BIRD has no Mesh_ protocol for %s (%s)" % (src, dst, expected), evidence)
             continue
         where = cell["peer_address"]
         if where != expected:
             where = "%s, not %s's address %s" % (where, dst, expected)
         detail = cell["state"] + (": " + cell["last_error"] if cell["last_error"] else "")
         if reverse:
-            out.append(finding(
+            yield finding(
                 "SESSION_ASYMMETRIC", src,
                 "%s: session %s to %s (%s) is %s while %s's end is Established"
-                % (src, cell["protocol"], dst, where, detail, dst), evidence))
+                % (src, cell["protocol"], dst, where, detail, dst), evidence)
         else:
-            out.append(finding(
+            yield finding(
                 "SESSION_DOWN", src,
-                "%s: session %s to %s (%s) is %s" % (src, cell["protocol"], dst, where, detail), evidence))
-    return out
-
-
-@register("sessions",
-          Code("MESH_DISABLED", "info", "BIRD answers but no node has any `Mesh_` protocol (node-to-node mesh off: "
-               "route reflectors or explicit peers); the session checks are skipped; node `null`", ("node_count",)))
-def check_mesh_enabled(ctx):
-    """MESH_DISABLED: no node has a Mesh_ protocol; the session checks do not apply."""
-    cluster, matrix = ctx.cluster, ctx.matrix
-    if not matrix.skipped:
-        return []
-    return [finding(
-        "MESH_DISABLED", None,
-        "no node has a Mesh_ BGP protocol: the node-to-node mesh is off (route reflectors or explicit peers?); "
-        "the session checks were skipped", {"node_count": len(cluster.nodes)})]
+                "%s: session %s to %s (%s) is %s" % (src, cell["protocol"], dst, where, detail), evidence)
 
 
 @register("sessions",
@@ -87,7 +85,6 @@ def check_unknown_peers(ctx):
     for address, owner in cluster.known_addresses.items():
         if owner not in play:          # datastore-only nodes: peering with them is fine
             valid.add(address)
-    out = []
     for node in cluster.nodes:
         if not reads_bird(node):
             continue
@@ -99,11 +96,10 @@ def check_unknown_peers(ctx):
             if owner == node.name:
                 owner = None
             known = (" (%s's Calico address)" % owner) if owner else ""
-            out.append(finding(
+            yield finding(
                 "SESSION_TO_UNKNOWN_PEER", node.name,
                 "%s: BIRD peers with %s%s, which is no node's address to peer on; the session is %s"
                 % (node.name, addr, known, proto.get("bgp_state") or proto.get("state")),
                 {"peer_address": addr, "protocol": proto.get("name"), "bgp_state": proto.get("bgp_state"),
-                 "last_error": proto.get("last_error"), "calico_address_of": owner, "peer_node": owner}))
-    return out
+                 "last_error": proto.get("last_error"), "calico_address_of": owner, "peer_node": owner})
 

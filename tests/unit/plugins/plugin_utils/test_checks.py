@@ -306,3 +306,11 @@ def test_mesh_disabled_skips_session_checks():
     analysis, dummy = s_mesh_disabled()
     assert [f["code"] for f in analysis.findings] == ["MESH_DISABLED"]
     assert analysis.summary["sessions_total"] == 0
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_declared_evidence_keys_are_there(code):
+    analysis, dummy = SCENARIOS[code]()
+    for item in found(analysis, code):
+        missing = set(CODES[code].evidence) - set(item["evidence"])
+        assert not missing, "%s: evidence lacks the declared keys %s" % (code, sorted(missing))
