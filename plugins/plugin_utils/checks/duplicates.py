@@ -50,4 +50,3 @@ def check_duplicate_router_id(ctx):
     """DUPLICATE_ROUTER_ID: two nodes' BIRD run with the same router id."""
     pairs = [(n.router_id, n.name) for n in ctx.cluster.nodes]
     return _duplicate_findings("DUPLICATE_ROUTER_ID", "BIRD router id", "router_id", pairs, set(ctx.cluster.by_name))
-

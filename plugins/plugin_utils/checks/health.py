@@ -113,4 +113,3 @@ def check_in_datastore(ctx):
             % (node.name, node.name, hostname or "unknown", node.host),
             {"hostname": hostname, "inventory_hostname": node.host,
              "datastore_nodes": len(cluster.ds_nodes)})
-

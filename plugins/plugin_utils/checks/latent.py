@@ -94,4 +94,3 @@ def check_docker_bridges(ctx):
                     "STRAY_DOCKER_BRIDGE", node.name,
                     "%s: Docker bridge %s (%s) with %s has no containers; `%s` removes it"
                     % (node.name, name, label, addrs, remove), evidence)
-

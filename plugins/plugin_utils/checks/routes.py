@@ -10,8 +10,8 @@ from ._finding import finding
 
 
 @register("routes",
-          Code("ROUTE_MISSING", "error", "A has no route to a block of B", ("block", "owner", "expected_gateway",
-                                                                             "peer_node")),
+          Code("ROUTE_MISSING", "error", "A has no route to a block of B",
+               ("block", "owner", "expected_gateway", "peer_node")),
           Code("ROUTE_WRONG_GATEWAY", "error", "A's route to B's block has another gateway (or is a blackhole)",
                ("block", "owner", "expected_gateway", "gateway", "dev", "type", "peer_node")))
 def check_routes(ctx):
@@ -50,4 +50,3 @@ def check_blackholes(ctx):
                 "%s: no blackhole route for its own block %s (BIRD installs one for every block of the node)"
                 % (node.name, block),
                 {"block": block, "route": node.route.find(block)})
-

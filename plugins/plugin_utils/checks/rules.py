@@ -14,7 +14,7 @@ order. It returns new_cause(...) with ``message`` (one sentence) and ``fix`` fil
 """
 from __future__ import annotations
 
-from .._cause import FINDING, GROUP, NODE, UNEXPLAINED, Rule, impact, new_cause, plural
+from .._cause import FINDING, GROUP, UNEXPLAINED, Rule, impact, new_cause, plural
 from .._derived import pinning_methods
 
 REMEDIATE = "playbooks/remediate.yml"

@@ -102,4 +102,3 @@ def check_unknown_peers(ctx):
                 % (node.name, addr, known, proto.get("bgp_state") or proto.get("state")),
                 {"peer_address": addr, "protocol": proto.get("name"), "bgp_state": proto.get("bgp_state"),
                  "last_error": proto.get("last_error"), "calico_address_of": owner, "peer_node": owner})
-

@@ -52,7 +52,6 @@ def render_text(analysis):
     return "\n".join(lines)
 
 
-
 def render_text_file(analysis):
     """summary.txt: the summary with a final newline."""
     return render_text(analysis) + "\n"
