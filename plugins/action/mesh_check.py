@@ -17,7 +17,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.meshdoctor.calico.plugins.modules.mesh_check import ARGUMENT_SPEC
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils._addr import NETADDR_IMPORT_ERROR
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils._analysis import run_analysis, select
-from ansible_collections.meshdoctor.calico.plugins.plugin_utils._findings import CODES
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils.checks import CODES
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils._hostvars import plain_hostvars
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime
 
-from . import _checks_address, _checks_health, _checks_latent, _checks_routes, _checks_sessions
+from ._context import Context
+from ._derived import calico_sources
 from ._findings import count_by_severity, meets_threshold, sort_and_number, worst_severity
 from ._hostvars import datastore_from_host, registered_results
 from ._model import build
 from ._plan import make_plan
-from ._reports import write_reports
-from ._report_text import render_text
 from ._root_cause import find_root_causes, headline
+from .checks import run_checks
+from .reports.text_summary import render_text
+from .reports.writer import write_reports
 
 try:
     import jmespath
@@ -83,7 +85,7 @@ def _rows(cluster, matrix, coverage, findings):
     rows = []
     for node in cluster.nodes:
         mine = by_node.get(node.name, ())
-        addresses = _checks_address.calico_sources(node)
+        addresses = calico_sources(node)
         address_ok = None if not node.expected or not addresses else all(a == node.expected for a in addresses.values())
         routes_total = coverage.total.get(node.name)
         routes_ok = coverage.ok.get(node.name)
@@ -106,20 +108,14 @@ def _rows(cluster, matrix, coverage, findings):
 def analyse(hosts, hostvars, datastore=None, results=None, sources=None, ignore=()):
     """Build the model, run every check, group the findings under root causes."""
     cluster = build(hosts, hostvars, datastore=datastore, results=results, sources=sources)
-    matrix = _checks_sessions.build_matrix(cluster)
-    coverage = _checks_routes.build_coverage(cluster)
-    findings = []
-    for check in _checks_health.CHECKS + _checks_address.CHECKS + _checks_latent.CHECKS:
-        findings.extend(check(cluster))
-    for check in _checks_sessions.CHECKS:
-        findings.extend(check(cluster, matrix))
-    for check in _checks_routes.CHECKS:
-        findings.extend(check(cluster, coverage))
+    ctx = Context(cluster, {"sources": cluster.sources, "ignore": list(ignore or ())})
+    matrix, coverage = ctx.matrix, ctx.coverage
+    findings = run_checks(ctx)
     if ignore:
         dropped = set(ignore)
         findings = [f for f in findings if f["code"] not in dropped]
     sort_and_number(findings)
-    causes = find_root_causes(cluster, findings, matrix, coverage)
+    causes = find_root_causes(ctx, findings)
     rows = _rows(cluster, matrix, coverage, findings)
     counts = count_by_severity(findings)
     summary = {

@@ -6,7 +6,8 @@
 Decides from the root causes and the model, never acts; the remediate role only reads it:
 
 - ``hosts``: the inventory hosts to repair, in play order - those named in ``plan_hosts``
-  (healthy or not), else every host with an error root cause remediate can repair;
+  (healthy or not), else every host with an error root cause remediate can repair (the
+  causes whose rule in checks/rules.py has a ``repair``);
 - ``by_host``: per planned host its causes, the address and router id it should come back
   on, how calico-node is deployed and the Docker bridges to remove (with their containers);
 - ``bridges_in_use``: the bridges to remove that containers use (never removed:
@@ -22,12 +23,9 @@ Decides from the root causes and the model, never acts; the remediate role only 
 from __future__ import annotations
 
 from ._addr import bare
-from ._checks_routes import block_gateways
-from ._checks_sessions import mesh_is_off
-
-# What removing a bridge, pinning the autodetection and cycling calico-node can repair.
-REPAIRABLE_CODES = ("ADDRESS_ON_DOCKER_BRIDGE", "ADDRESS_ON_EXCLUDED_INTERFACE", "ADDRESS_MISMATCH",
-                    "CALICO_NODE_DOWN", "BIRD_UNREACHABLE")
+from ._coverage import block_gateways
+from ._matrix import mesh_is_off
+from .checks.rules import REPAIRED_CODES
 BRIEF_KEYS = ("id", "code", "host", "node", "message")
 BRIDGE_KEYS = ("name", "network_name", "compose_project", "container_count")
 
@@ -89,7 +87,7 @@ def make_plan(cluster, causes, plan_hosts=None):
     if plan_hosts:
         wanted = set(plan_hosts)
     else:
-        wanted = {h for c in errors if c["code"] in REPAIRABLE_CODES for h in _cause_hosts(c)}
+        wanted = {h for c in errors if c["code"] in REPAIRED_CODES for h in _cause_hosts(c)}
     hosts = [h for h in play_hosts if h in wanted]
     outside = sorted(set(plan_hosts or ()) - set(play_hosts))
 
@@ -125,7 +123,7 @@ def make_plan(cluster, causes, plan_hosts=None):
         "hosts": hosts,
         "by_host": by_host,
         "causes": [_brief(c) for c in planned],
-        "not_repaired": [_brief(c) for c in errors if c["code"] not in REPAIRABLE_CODES],
+        "not_repaired": [_brief(c) for c in errors if c["code"] not in REPAIRED_CODES],
         "bridges_in_use": in_use,
         "pin_needed": bool(in_use),
         "converge": _converge(cluster, errors, hosts) if hosts else {},

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: meshdoctor maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The N x (N-1) matrix of directed Mesh_ sessions, and the findings read from it.
+"""The N x (N-1) matrix of directed Mesh_ sessions, derived from the model once per analysis.
 
 A cell A->B is A's BIRD protocol for peer B: looked up by B's expected address first, then by
 any other address B is known by (a node whose Calico address is wrong is still peered with,
@@ -12,8 +12,6 @@ Only cells that are not Established are materialised: a healthy node costs one s
 (its expected peers minus its Established peers), so 1000 nodes stay well under a second.
 """
 from __future__ import annotations
-
-from ._findings import finding
 
 ESTABLISHED = "Established"
 
@@ -45,7 +43,8 @@ class Matrix:
         return self._by_node.get(name, [])
 
 
-def _reads_bird(node):
+def reads_bird(node):
+    """True when the node's BIRD was read (its Mesh_ sessions are known)."""
     return node.facts is not None and node.bird_running and node.established is not None
 
 
@@ -63,7 +62,7 @@ def _cell(src, dst, proto, addr, expected):
 
 def mesh_is_off(cluster):
     """True when BIRD answers somewhere but no node has any Mesh_ protocol (mesh disabled)."""
-    readers = [node for node in cluster.nodes if _reads_bird(node)]
+    readers = [node for node in cluster.nodes if reads_bird(node)]
     return len(cluster.nodes) > 1 and bool(readers) and not any(node.mesh_count for node in readers)
 
 
@@ -87,7 +86,7 @@ def build_matrix(cluster):
     no_address = [node for node in nodes if not target[node.name]]
 
     for src in nodes:
-        if not _reads_bird(src):
+        if not reads_bird(src):
             matrix.unknown_sources.append(src.name)
             matrix.up[src.name], matrix.known[src.name] = 0, 0
             for dst in nodes:
@@ -122,87 +121,3 @@ def build_matrix(cluster):
         matrix.up[src.name] = up
         matrix.known[src.name] = n - 1 - len(no_address) + (1 if src in no_address else 0)
     return matrix
-
-
-def _reverse_established(cluster, matrix, cell):
-    """True/False/None (unknown): is the other end (to -> from) Established?"""
-    dst = cluster.by_name[cell["to"]]
-    if not _reads_bird(dst):
-        return None
-    src = cluster.by_name[cell["from"]]
-    return any(addr in dst.established for addr in src.addresses()) or \
-        (matrix.target.get(src.name) in dst.established)
-
-
-def check_sessions(cluster, matrix):
-    """SESSION_DOWN / SESSION_ASYMMETRIC / SESSION_MISSING, one per directed cell that is not Established."""
-    out = []
-    for cell in matrix.cells:
-        if cell["state"] == "unknown":
-            continue
-        src, dst = cell["from"], cell["to"]
-        reverse = _reverse_established(cluster, matrix, cell)
-        evidence = dict(cell)
-        evidence["peer_node"] = dst
-        evidence["reverse_established"] = reverse
-        expected = cell["expected_address"]
-        if cell["state"] == "missing":
-            out.append(finding(
-                "SESSION_MISSING", src,
-                "%s: BIRD has no Mesh_ protocol for %s (%s)" % (src, dst, expected), evidence))
-            continue
-        where = cell["peer_address"]
-        if where != expected:
-            where = "%s, not %s's address %s" % (where, dst, expected)
-        detail = cell["state"] + (": " + cell["last_error"] if cell["last_error"] else "")
-        if reverse:
-            out.append(finding(
-                "SESSION_ASYMMETRIC", src,
-                "%s: session %s to %s (%s) is %s while %s's end is Established"
-                % (src, cell["protocol"], dst, where, detail, dst), evidence))
-        else:
-            out.append(finding(
-                "SESSION_DOWN", src,
-                "%s: session %s to %s (%s) is %s" % (src, cell["protocol"], dst, where, detail), evidence))
-    return out
-
-
-def check_mesh_enabled(cluster, matrix):
-    """MESH_DISABLED: no node has a Mesh_ protocol; the session checks do not apply."""
-    if not matrix.skipped:
-        return []
-    return [finding(
-        "MESH_DISABLED", None,
-        "no node has a Mesh_ BGP protocol: the node-to-node mesh is off (route reflectors or explicit peers?); "
-        "the session checks were skipped", {"node_count": len(cluster.nodes)})]
-
-
-def check_unknown_peers(cluster, matrix):
-    """SESSION_TO_UNKNOWN_PEER: a Mesh_ protocol whose peer address is no node's address to peer on."""
-    valid = {addr for addr in matrix.target.values() if addr}
-    play = set(cluster.by_name)
-    for address, owner in cluster.known_addresses.items():
-        if owner not in play:          # datastore-only nodes: peering with them is fine
-            valid.add(address)
-    out = []
-    for node in cluster.nodes:
-        if not _reads_bird(node):
-            continue
-        strays = node.established.difference(valid)
-        strays.update(a for a in node.down if a not in valid)
-        for addr in sorted(strays):
-            proto = node.down.get(addr) or {"name": None, "bgp_state": ESTABLISHED, "last_error": None}
-            owner = cluster.known_addresses.get(addr)
-            if owner == node.name:
-                owner = None
-            known = (" (%s's Calico address)" % owner) if owner else ""
-            out.append(finding(
-                "SESSION_TO_UNKNOWN_PEER", node.name,
-                "%s: BIRD peers with %s%s, which is no node's address to peer on; the session is %s"
-                % (node.name, addr, known, proto.get("bgp_state") or proto.get("state")),
-                {"peer_address": addr, "protocol": proto.get("name"), "bgp_state": proto.get("bgp_state"),
-                 "last_error": proto.get("last_error"), "calico_address_of": owner, "peer_node": owner}))
-    return out
-
-
-CHECKS = (check_mesh_enabled, check_sessions, check_unknown_peers)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: meshdoctor maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Does every node route every other node's blocks via that node? One check per function.
+"""Route coverage: which of the other nodes' blocks each node routes right, derived once per analysis.
 
 Blocks come from the datastore's block affinities; for a node the datastore says nothing
 about, from the ``blackhole <block> proto bird`` routes the node holds for its own blocks.
@@ -12,7 +12,6 @@ address. Each node is compared with one set difference over (destination, gatewa
 from __future__ import annotations
 
 from ._addr import bare
-from ._findings import finding
 
 
 class RouteCoverage:
@@ -82,44 +81,3 @@ def build_coverage(cluster):
         cov.ok[node.name] = ok
         cov.total[node.name] = total
     return cov
-
-
-def check_routes(cluster, coverage):
-    """ROUTE_MISSING / ROUTE_WRONG_GATEWAY: one per node and other node's block."""
-    out = []
-    for prob in coverage.problems:
-        evidence = dict(prob)
-        evidence["peer_node"] = prob["owner"]
-        if prob["state"] == "missing":
-            out.append(finding(
-                "ROUTE_MISSING", prob["node"],
-                "%s: no route to %s's block %s (expected via %s)"
-                % (prob["node"], prob["owner"], prob["block"], prob["expected_gateway"]), evidence))
-        else:
-            via = ("a %s route" % prob["type"]) if prob["type"] != "unicast" else "via %s" % prob["gateway"]
-            out.append(finding(
-                "ROUTE_WRONG_GATEWAY", prob["node"],
-                "%s: route to %s's block %s goes %s%s, not via %s"
-                % (prob["node"], prob["owner"], prob["block"], via,
-                   (" dev %s" % prob["dev"]) if prob["dev"] else "", prob["expected_gateway"]), evidence))
-    return out
-
-
-def check_blackholes(cluster, coverage):
-    """BLACKHOLE_MISSING: a node does not hold the blackhole route BIRD installs for each of its own blocks."""
-    out = []
-    for node in cluster.nodes:
-        if node.route is None or node.blocks_source != "datastore" or node.calico_running is False:
-            continue
-        for block in node.blocks:
-            if node.route.find(block, "blackhole") is not None:
-                continue
-            out.append(finding(
-                "BLACKHOLE_MISSING", node.name,
-                "%s: no blackhole route for its own block %s (BIRD installs one for every block of the node)"
-                % (node.name, block),
-                {"block": block, "route": node.route.find(block)}))
-    return out
-
-
-CHECKS = (check_routes, check_blackholes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ._report_svg import render_svg
+from .svg_mesh import render_svg
 
 MAX_FINDINGS = 3000
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: meshdoctor maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""junit.xml for CI: a testsuite per check, a testcase per node (classname meshdoctor.<check>).
+"""junit.xml for CI: a testsuite per check family, a testcase per node (classname meshdoctor.<family>).
 
 Errors are <failure>s; warnings and infos go to the testcase's <system-out>; checks that need
 a node's facts are <skipped> when there are none. Cluster-wide findings (datastore) are the
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ._findings import CHECKS
+from ..checks import FAMILIES
 
 NEEDS_FACTS = ("calico_node", "docker", "sessions", "routes", "autodetection", "docker_bridges")
 
@@ -24,7 +24,7 @@ def render_junit(analysis):
     names = [node.name for node in analysis.cluster.nodes]
     root = ET.Element("testsuites", name="meshdoctor", timestamp=analysis.generated_at)
     total = failures = skipped = 0
-    for check in CHECKS:
+    for check in FAMILIES:
         suite = ET.SubElement(root, "testsuite", name="meshdoctor.%s" % check)
         s_tests = s_fail = s_skip = 0
         targets = names + (["cluster"] if check == "datastore" else [])

@@ -29,7 +29,7 @@ MAX_PROBLEM_EDGES = 3000
 COLOURS = {"established": "#2e9e44", "down": "#d62728", "other": "#ff8c00", "missing": "#9a9a9a"}
 NODE_FILL = {"cause": "#d62728", "affected": "#f2c14e", "warning": "#ff8c00", "ok": "#2e9e44"}
 DOWN_STATES = ("Connect", "Active", "Idle")
-# Label metrics (px; CSS in _report_html): a generous average glyph width, so a label's box
+# Label metrics (px; CSS in html_report.py): a generous average glyph width, so a label's box
 # is never smaller than the text the browser draws.
 NAME_SIZE, ADDR_SIZE, LINE_HEIGHT = 12, 11, 1.1
 GLYPH_EM, BOLD_GLYPH_EM = 0.62, 0.68

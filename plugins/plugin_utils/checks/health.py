@@ -4,79 +4,88 @@
 """Can we see the node, and is Calico running on it? One check per function."""
 from __future__ import annotations
 
-from ._findings import finding
+from . import Code, register
+from ._finding import finding
+
+# node.status -> (code, what happened on the host, the message when there is none)
+NO_FACTS = {"unreachable": ("HOST_UNREACHABLE", "Ansible could not reach host", "unreachable"),
+            "failed": ("COLLECTION_FAILED", "node_facts failed on host", "no facts")}
 
 
-def check_collection(cluster):
+@register("collection",
+          Code("HOST_UNREACHABLE", "error", "Ansible could not reach the host (`results[host].unreachable`)",
+               ("host", "msg")),
+          Code("COLLECTION_FAILED", "error", "node_facts failed on the host (`results[host].failed`) or left no "
+               "`meshdoctor` facts", ("host", "msg")))
+def check_collection(ctx):
     """HOST_UNREACHABLE / COLLECTION_FAILED: the hosts we have no facts from."""
-    out = []
-    for node in cluster.nodes:
-        if node.status == "unreachable":
-            out.append(finding(
-                "HOST_UNREACHABLE", node.name,
-                "%s: Ansible could not reach host %s (%s); its side of the mesh was not checked"
-                % (node.name, node.host, node.status_msg or "unreachable"),
-                {"host": node.host, "msg": node.status_msg}))
-        elif node.status == "failed":
-            out.append(finding(
-                "COLLECTION_FAILED", node.name,
-                "%s: node_facts failed on host %s (%s); its side of the mesh was not checked"
-                % (node.name, node.host, node.status_msg or "no facts"),
-                {"host": node.host, "msg": node.status_msg}))
-    return out
+    for node in ctx.cluster.nodes:
+        if node.status not in NO_FACTS:
+            continue
+        code, what, default = NO_FACTS[node.status]
+        yield finding(
+            code, node.name, "%s: %s %s (%s); its side of the mesh was not checked"
+            % (node.name, what, node.host, node.status_msg or default), {"host": node.host, "msg": node.status_msg})
 
 
-def check_calico_node(cluster):
+@register("calico_node",
+          Code("CALICO_NODE_DOWN", "error", "calico-node is not running on the node (`calico_node.running` is false)",
+               ("deployment", "reason", "image")))
+def check_calico_node(ctx):
     """CALICO_NODE_DOWN: calico-node is not running."""
-    out = []
-    for node in cluster.nodes:
+    for node in ctx.cluster.nodes:
         if node.facts is None or node.calico_running is not False:
             continue
         calico = node.calico
-        out.append(finding(
+        yield finding(
             "CALICO_NODE_DOWN", node.name,
             "%s: calico-node is not running (%s)" % (node.name, calico.get("reason") or "no reason given"),
             {"deployment": calico.get("deployment"), "reason": calico.get("reason"),
-             "container_id": calico.get("container_id"), "image": calico.get("image")}))
-    return out
+             "container_id": calico.get("container_id"), "image": calico.get("image")})
 
 
-def check_bird(cluster):
+@register("calico_node",
+          Code("BIRD_UNREACHABLE", "error", "calico-node runs but BIRD's control socket does not answer (not reported "
+               "again when calico-node is down)", ("socket", "reason")))
+def check_bird(ctx):
     """BIRD_UNREACHABLE: calico-node runs (or we cannot tell) but BIRD's socket does not answer.
 
     When calico-node is down, BIRD being silent is implied and not reported again.
     """
-    out = []
-    for node in cluster.nodes:
+    for node in ctx.cluster.nodes:
         if node.facts is None or node.bird_running or node.calico_running is False:
             continue
         bird = node.bird or {}
-        out.append(finding(
+        yield finding(
             "BIRD_UNREACHABLE", node.name,
             "%s: BIRD does not answer on %s (%s); the node's BGP sessions cannot be read"
             % (node.name, bird.get("socket") or "its control socket", bird.get("reason") or "no reason given"),
             {"socket": bird.get("socket"), "reason": bird.get("reason"),
-             "calico_node_running": node.calico_running}))
-    return out
+             "calico_node_running": node.calico_running})
 
 
-def check_docker(cluster):
+@register("docker",
+          Code("DOCKER_UNREACHABLE", "info", "Docker could not be asked about its bridges (`docker.docker_available` "
+               "is false): bridges are judged by name", ("docker_socket", "docker_reason")))
+def check_docker(ctx):
     """DOCKER_UNREACHABLE: Docker's bridges could not be listed (names alone are used then)."""
-    out = []
-    for node in cluster.nodes:
+    for node in ctx.cluster.nodes:
         if node.facts is None or (node.docker or {}).get("docker_available", True):
             continue
-        out.append(finding(
+        yield finding(
             "DOCKER_UNREACHABLE", node.name,
             "%s: Docker could not be asked about its networks (%s); bridges are judged by name only"
             % (node.name, node.docker.get("docker_reason") or "no reason given"),
-            {"docker_socket": node.docker.get("docker_socket"), "docker_reason": node.docker.get("docker_reason")}))
-    return out
+            {"docker_socket": node.docker.get("docker_socket"), "docker_reason": node.docker.get("docker_reason")})
 
 
-def check_datastore(cluster):
+@register("datastore",
+          Code("DATASTORE_UNREACHABLE", "warning", "the Calico datastore could not be read (`datastore.reachable` is "
+               "false, or `datastore_host` was unreachable, failed or read no datastore); node `null`",
+               ("datastore", "reason")))
+def check_datastore(ctx):
     """DATASTORE_UNREACHABLE: the datastore result (node_facts on the datastore host, or datastore_info) says it could not be read."""
-    ds = cluster.datastore
+    ds = ctx.cluster.datastore
     if ds is None or ds.get("reachable"):
         return []
     return [finding(
@@ -86,22 +95,21 @@ def check_datastore(cluster):
         {"datastore": ds.get("datastore"), "reason": ds.get("reason")})]
 
 
-def check_in_datastore(cluster):
+@register("datastore",
+          Code("NODE_NOT_IN_DATASTORE", "warning", "the datastore answered but no Calico node resource carries the "
+               "node's name", ("hostname", "inventory_hostname")))
+def check_in_datastore(ctx):
     """NODE_NOT_IN_DATASTORE: the datastore answered but has no node of this name."""
+    cluster = ctx.cluster
     if not cluster.datastore_reachable:
-        return []
-    out = []
+        return
     for node in cluster.nodes:
         if node.in_datastore:
             continue
         hostname = node.facts.get("hostname") if node.facts else None
-        out.append(finding(
+        yield finding(
             "NODE_NOT_IN_DATASTORE", node.name,
             "%s: the Calico datastore has no node named %s (hostname %s, inventory name %s)"
             % (node.name, node.name, hostname or "unknown", node.host),
             {"hostname": hostname, "inventory_hostname": node.host,
-             "datastore_nodes": len(cluster.ds_nodes)}))
-    return out
-
-
-CHECKS = (check_collection, check_calico_node, check_bird, check_docker, check_datastore, check_in_datastore)
+             "datastore_nodes": len(cluster.ds_nodes)})

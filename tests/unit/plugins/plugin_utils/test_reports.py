@@ -9,11 +9,11 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils._analysis import analyse, run_analysis
-from ansible_collections.meshdoctor.calico.plugins.plugin_utils._findings import CHECKS
-from ansible_collections.meshdoctor.calico.plugins.plugin_utils._report_html import render_html
-from ansible_collections.meshdoctor.calico.plugins.plugin_utils._report_junit import render_junit
-from ansible_collections.meshdoctor.calico.plugins.plugin_utils._report_svg import render_svg
-from ansible_collections.meshdoctor.calico.plugins.plugin_utils._report_text import render_text
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils.checks import FAMILIES
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils.reports.html_report import render_html
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils.reports.junit_report import render_junit
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils.reports.svg_mesh import render_svg
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils.reports.text_summary import render_text
 
 from synthetic import make_cluster, own_facts
 
@@ -57,7 +57,7 @@ def test_junit_parses(seed_outage):
     root = ET.fromstring(render_junit(analysis))
     assert root.tag == "testsuites"
     cases = root.findall("./testsuite/testcase")
-    assert len(cases) == len(CHECKS) * 4 + 1          # + the datastore's "cluster" case
+    assert len(cases) == len(FAMILIES) * 4 + 1          # + the datastore's "cluster" case
     failed = {(c.get("classname"), c.get("name")) for c in cases if c.find("failure") is not None}
     assert ("meshdoctor.address", "ai") in failed
     assert ("meshdoctor.sessions", "ml") in failed and ("meshdoctor.routes", "hp") in failed

@@ -4,7 +4,7 @@
 """The terminal summary: a row per node, then the root causes. Renders, never decides."""
 from __future__ import annotations
 
-from ._findings import SEVERITY_RANK
+from .._findings import SEVERITY_RANK
 
 MAX_ROWS = 40
 HEADER = ("NODE", "EXPECTED", "CALICO", "SESSIONS", "ROUTES", "BRIDGES", "WORST")
@@ -50,3 +50,8 @@ def render_text(analysis):
     elif not summary["errors"]:
         lines.append("No root cause: the mesh is complete.")
     return "\n".join(lines)
+
+
+def render_text_file(analysis):
+    """summary.txt: the summary with a final newline."""
+    return render_text(analysis) + "\n"

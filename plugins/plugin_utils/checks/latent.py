@@ -4,40 +4,10 @@
 """Risks on nodes that work today: the next calico-node start, leftover Docker bridges."""
 from __future__ import annotations
 
-from ._addr import bare, is_ipv4, network_of
-from ._checks_address import bridge_evidence, calico_sources, describe_bridge, is_docker_bridge
-from ._findings import finding
-
-CONTROL_PLANE_HINTS = ("master", "control", "cp")
-
-
-def reach_target(cluster, node):
-    """An address for `can-reach=`: a healthy control-plane-looking node's expected address, else another's."""
-    ranked = cluster.cache.get("reach_targets")
-    if ranked is None:              # once per cluster: healthy before broken, control plane first, by name
-        def rank(n):
-            healthy = all(a == n.expected for a in calico_sources(n).values())
-            hint = next((i for i, h in enumerate(CONTROL_PLANE_HINTS) if h in n.name.lower()), len(CONTROL_PLANE_HINTS))
-            return (not healthy, hint, n.name)
-        ranked = cluster.cache["reach_targets"] = sorted((n for n in cluster.nodes if n.expected), key=rank)
-    for other in ranked:
-        if other is not node:
-            return other.expected
-    return None
-
-
-def pinning_methods(cluster, node):
-    """IP_AUTODETECTION_METHOD values that would select the node's expected address."""
-    methods = []
-    target = reach_target(cluster, node)
-    if target:
-        methods.append("can-reach=%s" % target)
-    if node.expected_interface:
-        methods.append("interface=%s" % node.expected_interface)
-    lan = network_of(node.expected_cidr)
-    if lan:
-        methods.append("cidr=%s" % lan)
-    return methods
+from .._addr import bare, is_ipv4
+from .._derived import bridge_evidence, calico_sources, describe_bridge, is_docker_bridge, pinning_methods
+from . import Code, register
+from ._finding import finding
 
 
 def predicted_choice(node):
@@ -59,9 +29,13 @@ def predicted_choice(node):
     return None, configured.get("reason")
 
 
-def check_autodetection_risk(cluster):
+@register("autodetection",
+          Code("AUTODETECTION_RISK", "warning", "a node peering right today would pick another address at its next "
+               "calico-node start (the configured method's prediction, or first-found's, is not the expected address)",
+               ("method", "calico_version", "predicted_address", "predicted_interface", "bridge", "pin_methods")))
+def check_autodetection_risk(ctx):
     """AUTODETECTION_RISK: a node that peers right today would pick another address at its next start."""
-    out = []
+    cluster = ctx.cluster
     for node in cluster.nodes:
         if node.facts is None or not node.expected:
             continue
@@ -80,7 +54,7 @@ def check_autodetection_risk(cluster):
         fix = "pin IP_AUTODETECTION_METHOD (%s)" % (" or ".join(methods) if methods else "e.g. interface=<nic>")
         if bridge is not None:
             fix += " or remove bridge %s" % ifname
-        out.append(finding(
+        yield finding(
             "AUTODETECTION_RISK", node.name,
             "%s: at the next calico-node start %s (calico %s) would pick %s on %s instead of %s%s; %s"
             % (node.name, method, pred.get("calico_version") or "version unknown", addr, where, node.expected,
@@ -88,14 +62,17 @@ def check_autodetection_risk(cluster):
             {"method": method, "calico_version": pred.get("calico_version"), "predicted_address": addr,
              "predicted_interface": ifname, "expected_address": node.expected,
              "expected_interface": node.expected_interface, "bridge": bridge, "pin_methods": methods,
-             "exclusions": pred.get("exclusions")}))
-    return out
+             "exclusions": pred.get("exclusions")})
 
 
-def check_docker_bridges(cluster):
+@register("docker_bridges",
+          Code("ORPHANED_DOCKER_BRIDGE", "warning", "a Docker-looking bridge with an IPv4 address that no Docker "
+               "network owns (`ip link delete` removes it)", ("name", "ipv4", "reason")),
+          Code("STRAY_DOCKER_BRIDGE", "info", "a leftover (non-default) Docker bridge network with an IPv4 address and "
+               "no containers", ("name", "network_name", "compose_project", "ipv4")))
+def check_docker_bridges(ctx):
     """ORPHANED_DOCKER_BRIDGE / STRAY_DOCKER_BRIDGE: leftover Docker bridges with an IPv4 address."""
-    out = []
-    for node in cluster.nodes:
+    for node in ctx.cluster.nodes:
         for name, bridge in (node.bridges or {}).items():
             if bridge.get("default_bridge") or not bridge.get("ipv4"):
                 continue
@@ -105,19 +82,15 @@ def check_docker_bridges(cluster):
             evidence["reason"] = bridge.get("reason")
             addrs = ", ".join(bridge.get("ipv4") or ())
             if bridge.get("orphaned"):
-                out.append(finding(
+                yield finding(
                     "ORPHANED_DOCKER_BRIDGE", node.name,
                     "%s: bridge %s (%s) looks like Docker's but no Docker network owns it; `ip link delete %s` removes it"
-                    % (node.name, name, addrs, name), evidence))
+                    % (node.name, name, addrs, name), evidence)
             elif not bridge.get("container_count"):
                 label = describe_bridge(evidence)
                 remove = ("docker network rm %s" % bridge["network_name"]) if bridge.get("network_name") else \
                     ("ip link delete %s" % name)
-                out.append(finding(
+                yield finding(
                     "STRAY_DOCKER_BRIDGE", node.name,
                     "%s: Docker bridge %s (%s) with %s has no containers; `%s` removes it"
-                    % (node.name, name, label, addrs, remove), evidence))
-    return out
-
-
-CHECKS = (check_autodetection_risk, check_docker_bridges)
+                    % (node.name, name, label, addrs, remove), evidence)

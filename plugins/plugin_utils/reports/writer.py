@@ -1,22 +1,31 @@
 # -*- coding: utf-8 -*-
 # Copyright: meshdoctor maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Writes the chosen report formats to report_dir; a failure is a warning, never an error."""
+"""Writes the chosen report formats to report_dir; a failure is a warning, never an error.
+
+FORMATS is the table of formats: name (the ``formats`` option's value) -> Format(file name,
+render function). A render function takes the Analysis (plugin_utils._analysis) and returns
+the file's text; it renders, never decides. A new format is one module under reports/ and
+one row here (and its name in the ``formats`` choices of plugins/modules/mesh_check.py).
+"""
 from __future__ import annotations
 
 import os
 import tempfile
+from collections import namedtuple
 
-from ._report_html import render_html
-from ._report_json import render_json
-from ._report_junit import render_junit
-from ._report_text import render_text
+from .html_report import render_html
+from .json_report import render_json
+from .junit_report import render_junit
+from .text_summary import render_text_file
+
+Format = namedtuple("Format", "filename render")
 
 FORMATS = {
-    "json": ("report.json", render_json),
-    "junit": ("junit.xml", render_junit),
-    "html": ("report.html", render_html),
-    "text": ("summary.txt", lambda analysis: render_text(analysis) + "\n"),
+    "json": Format("report.json", render_json),
+    "junit": Format("junit.xml", render_junit),
+    "html": Format("report.html", render_html),
+    "text": Format("summary.txt", render_text_file),
 }
 
 
@@ -49,7 +58,7 @@ def write_reports(analysis, report_dir, formats):
         if fmt not in FORMATS:
             problems.append("mesh_check: unknown report format %r skipped" % fmt)
             continue
-        filename, render = FORMATS[fmt]
+        filename, render = FORMATS[fmt].filename, FORMATS[fmt].render
         path = os.path.join(report_dir, filename)
         try:
             text = render(analysis)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils._analysis import analyse
-from ansible_collections.meshdoctor.calico.plugins.plugin_utils._findings import CODES
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils.checks import CODES
 
 from synthetic import make_cluster, node_address, node_block, own_facts, protocol_to
 
@@ -306,3 +306,11 @@ def test_mesh_disabled_skips_session_checks():
     analysis, dummy = s_mesh_disabled()
     assert [f["code"] for f in analysis.findings] == ["MESH_DISABLED"]
     assert analysis.summary["sessions_total"] == 0
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_declared_evidence_keys_are_there(code):
+    analysis, dummy = SCENARIOS[code]()
+    for item in found(analysis, code):
+        missing = set(CODES[code].evidence) - set(item["evidence"])
+        assert not missing, "%s: evidence lacks the declared keys %s" % (code, sorted(missing))

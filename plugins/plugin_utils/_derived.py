@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright: meshdoctor maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Per-node values derived from the model that several checks, the root causes or the rows read.
+
+What Calico says a node's address is, what Docker says about a bridge, and the
+IP_AUTODETECTION_METHOD values that would pin a node to its expected address.
+"""
+from __future__ import annotations
+
+from ._addr import DOCKER_BRIDGE_NAME, network_of
+
+CONTROL_PLANE_HINTS = ("master", "control", "cp")
+
+
+def calico_sources(node):
+    """{source: address} of what Calico says the node's address is (only sources that answered)."""
+    sources = {}
+    if node.ds_address:
+        sources["datastore"] = node.ds_address
+    if node.router_id and node.router_id_is_address:
+        sources["router_id"] = node.router_id
+    if node.detected_address:
+        sources["calico_log"] = node.detected_address
+    return sources
+
+
+def bridge_evidence(node, ifname):
+    """The Docker facts about bridge ifname on node, as a root cause/finding shows them."""
+    bridge = (node.bridges or {}).get(ifname)
+    if bridge is None:
+        return {"name": ifname, "network_name": None, "compose_project": None, "container_count": None,
+                "orphaned": None, "network_id": None, "default_bridge": ifname == "docker0"}
+    return {"name": ifname, "network_name": bridge.get("network_name"),
+            "compose_project": bridge.get("compose_project"), "container_count": bridge.get("container_count"),
+            "orphaned": bridge.get("orphaned"), "network_id": bridge.get("network_id"),
+            "default_bridge": bridge.get("default_bridge")}
+
+
+def is_docker_bridge(node, ifname):
+    return bool(ifname) and (ifname in (node.bridges or {}) or bool(DOCKER_BRIDGE_NAME.match(ifname)))
+
+
+def describe_bridge(bridge):
+    """'docker network gerrit_default, compose project gerrit, 0 containers' (what is known)."""
+    parts = []
+    if bridge.get("orphaned"):
+        parts.append("no Docker network owns it")
+    elif bridge.get("network_name"):
+        parts.append("docker network %s" % bridge["network_name"])
+    if bridge.get("compose_project"):
+        parts.append("compose project %s" % bridge["compose_project"])
+    if bridge.get("container_count") is not None:
+        parts.append("%d container%s" % (bridge["container_count"], "" if bridge["container_count"] == 1 else "s"))
+    return ", ".join(parts)
+
+
+def reach_target(cluster, node):
+    """An address for `can-reach=`: a healthy control-plane-looking node's expected address, else another's."""
+    ranked = cluster.cache.get("reach_targets")
+    if ranked is None:              # once per cluster: healthy before broken, control plane first, by name
+        def rank(n):
+            healthy = all(a == n.expected for a in calico_sources(n).values())
+            hint = next((i for i, h in enumerate(CONTROL_PLANE_HINTS) if h in n.name.lower()), len(CONTROL_PLANE_HINTS))
+            return (not healthy, hint, n.name)
+        ranked = cluster.cache["reach_targets"] = sorted((n for n in cluster.nodes if n.expected), key=rank)
+    for other in ranked:
+        if other is not node:
+            return other.expected
+    return None
+
+
+def pinning_methods(cluster, node):
+    """IP_AUTODETECTION_METHOD values that would select the node's expected address."""
+    methods = []
+    target = reach_target(cluster, node)
+    if target:
+        methods.append("can-reach=%s" % target)
+    if node.expected_interface:
+        methods.append("interface=%s" % node.expected_interface)
+    lan = network_of(node.expected_cidr)
+    if lan:
+        methods.append("cidr=%s" % lan)
+    return methods

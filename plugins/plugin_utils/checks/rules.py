@@ -1,0 +1,220 @@
+# -*- coding: utf-8 -*-
+# Copyright: meshdoctor maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Root-cause rules as data: RULES, one Rule (plugin_utils._cause.Rule) per root cause.
+
+Each rule names the finding codes it explains, its priority, its sentence builder and what
+remediate does about it (``repair``; None: not repaired, left to the closing diagnose). The
+engine (_root_cause.py) applies the table; the repair plan (_plan.py) repairs the causes whose
+rule has a ``repair``; docs/findings.md is generated from this table and the check registry.
+
+A sentence builder is ``sentence(ctx, node, found)``: ctx as the checks get it, the cause's
+node (None for a cluster-wide finding) and its findings of the rule's codes, in finding
+order. It returns new_cause(...) with ``message`` (one sentence) and ``fix`` filled in.
+"""
+from __future__ import annotations
+
+from .._cause import FINDING, GROUP, UNEXPLAINED, Rule, impact, new_cause, plural
+from .._derived import pinning_methods
+
+REMEDIATE = "playbooks/remediate.yml"
+# In this order: the cause is told as the first of these codes the node has.
+ADDRESS_CODES = ("ADDRESS_ON_DOCKER_BRIDGE", "ADDRESS_ON_EXCLUDED_INTERFACE", "ADDRESS_MISMATCH")
+BRIDGE_KEYS = ("name", "network_name", "compose_project", "container_count", "orphaned")
+RESTART = "restarts calico-node"
+REPIN = "removes the bridge (if any), pins IP_AUTODETECTION_METHOD, restarts calico-node"
+
+
+def _how(node, detected, iface, bridge, ip_env):
+    """'calico-node autodetected 172.19.0.1 on br-x (docker network y)': how the node got its address."""
+    if ip_env and ip_env.split("/", 1)[0] == detected:
+        how = "calico-node is configured with IP=%s" % ip_env
+    elif node.facts is not None and (node.detected_address == detected or not ip_env or ip_env == "autodetect"):
+        how = "calico-node autodetected %s" % detected
+    else:
+        how = "Calico holds %s for it" % detected
+    if iface:
+        if bridge and bridge.get("orphaned"):
+            how += " on %s (a bridge no Docker network owns)" % iface
+        elif bridge and bridge.get("network_name"):
+            how += " on %s (docker network %s)" % (iface, bridge["network_name"])
+        else:
+            how += " on %s" % iface
+    return how
+
+
+def address_sentence(ctx, node, found):
+    codes = {f["code"]: f for f in found}
+    main = next(codes[c] for c in ADDRESS_CODES if c in codes)
+    mismatch = codes.get("ADDRESS_MISMATCH")
+    cause = new_cause(node, main["code"], "error", found)
+    if main["code"] == "ADDRESS_MISMATCH":
+        interfaces = main["evidence"].get("interfaces") or {}
+        detected = node.detected_address if node.detected_address in interfaces else node.calico_address
+        if detected not in interfaces and interfaces:
+            detected = sorted(interfaces)[0]
+        iface = interfaces.get(detected)
+    else:
+        detected, iface = main["evidence"]["address"], main["evidence"]["interface"]
+    bridge = main["evidence"].get("bridge") if main["code"] == "ADDRESS_ON_DOCKER_BRIDGE" else None
+    cause.update(interface=iface, detected_address=detected, bridge=bridge)
+    if bridge is not None:
+        cause["bridge"] = {k: bridge.get(k) for k in BRIDGE_KEYS}
+    ip_env = ((node.calico or {}).get("env") or {}).get("IP")
+    instead = "instead of %s" % node.expected
+    if node.expected_interface:
+        instead += " on %s" % node.expected_interface
+    methods = pinning_methods(ctx.cluster, node)
+    cause["pin_methods"] = methods
+    if bridge is not None:
+        fix = "remove the bridge and restart calico-node (%s), and pin IP_AUTODETECTION_METHOD so it cannot recur" \
+            % REMEDIATE
+    elif ip_env and ip_env.split("/", 1)[0] == detected:
+        fix = "set IP=%s (or IP=autodetect with a pinned IP_AUTODETECTION_METHOD) and restart calico-node (%s)" \
+            % (node.expected, REMEDIATE)
+    else:
+        fix = "pin IP_AUTODETECTION_METHOD (%s) and restart calico-node (%s)" \
+            % (" or ".join(methods) if methods else "e.g. interface=<nic>", REMEDIATE)
+    text, figures = impact(ctx, node)
+    cause.update(figures)
+    cause["fix"] = fix
+    cause["message"] = "%s: %s %s; %s; %s." % (node.name, _how(node, detected, iface, bridge, ip_env), instead,
+                                               text, fix)
+    if mismatch is not None:
+        cause["sources"] = mismatch["evidence"].get("sources")
+    return cause
+
+
+def _simple(ctx, node, code, severity, found, head, fix, unseen=False):
+    """'<node>: <head>; <impact>; <fix>.'"""
+    cause = new_cause(node, code, severity, found)
+    text, figures = impact(ctx, node, unseen)
+    cause.update(figures)
+    cause["fix"] = fix
+    cause["detected_address"] = node.calico_address
+    cause["message"] = "%s: %s; %s; %s." % (node.name, head, text, fix)
+    return cause
+
+
+def unreachable_sentence(ctx, node, found):
+    return _simple(ctx, node, "HOST_UNREACHABLE", "error", found[-1:],
+                   "Ansible could not reach host %s (%s)" % (node.host, node.status_msg or "no message"),
+                   "make the host reachable and diagnose again", unseen=True)
+
+
+def collection_failed_sentence(ctx, node, found):
+    return _simple(ctx, node, "COLLECTION_FAILED", "error", found[-1:],
+                   "node_facts failed on host %s (%s)" % (node.host, node.status_msg or "no message"),
+                   "fix what node_facts reported and diagnose again", unseen=True)
+
+
+def calico_down_sentence(ctx, node, found):
+    return _simple(ctx, node, "CALICO_NODE_DOWN", "error", found[-1:],
+                   "calico-node is not running (%s)" % ((node.calico or {}).get("reason") or "no reason given"),
+                   "start calico-node again (%s restarts it) and read its log if it does not stay up" % REMEDIATE)
+
+
+def bird_sentence(ctx, node, found):
+    ev = found[-1]["evidence"]
+    return _simple(ctx, node, "BIRD_UNREACHABLE", "error", found[-1:],
+                   "BIRD does not answer on %s (%s) although calico-node runs"
+                   % (ev.get("socket") or "its socket", ev.get("reason") or "no reason given"),
+                   "restart calico-node (%s)" % REMEDIATE)
+
+
+def shared_value(item):
+    """What a DUPLICATE_* finding says is shared: the address or the router id."""
+    return item["evidence"].get("address") or item["evidence"].get("router_id")
+
+
+def duplicate_sentence(ctx, node, found):
+    code, value, names = found[0]["code"], shared_value(found[0]), found[0]["evidence"]["nodes"]
+    what = "Calico address" if code == "DUPLICATE_ADDRESS" else "BIRD router id"
+    cause = new_cause(node, code, "error", found)
+    text, figures = impact(ctx, node)
+    cause.update(figures)
+    cause["detected_address"] = value
+    cause["fix"] = "give each node its own address (pin IP_AUTODETECTION_METHOD or set CALICO_ROUTER_ID) " \
+        "and restart calico-node (%s)" % REMEDIATE
+    cause["message"] = "%s share %s %s; %s; %s." % (", ".join(names), what, value, text, cause["fix"])
+    cause["nodes"] = names
+    # a name the datastore knows but the play does not has no inventory host
+    by_name = ctx.cluster.by_name
+    cause["hosts"] = [by_name[n].host if n in by_name else None for n in names]
+    return cause
+
+
+def datastore_sentence(ctx, node, found):
+    item = found[0]
+    cause = new_cause(None, item["code"], item["severity"], [item])
+    cause["fix"] = "check meshdoctor_datastore, its endpoints and credentials, and diagnose again"
+    cause["message"] = "%s; %s." % (item["message"], cause["fix"])
+    return cause
+
+
+def not_in_datastore_sentence(ctx, node, found):
+    return _simple(ctx, node, found[0]["code"], "warning", found, "the Calico datastore has no node named %s" % node.name,
+                   "check calico-node's NODENAME against the host name", unseen=True)
+
+
+def risk_sentence(ctx, node, found):
+    item = found[0]
+    ev = item["evidence"]
+    cause = new_cause(node, item["code"], "warning", [item])
+    cause.update(interface=ev.get("predicted_interface"), detected_address=ev.get("predicted_address"),
+                 pin_methods=ev.get("pin_methods") or [], message=item["message"] + ".",
+                 fix=item["message"].rsplit("; ", 1)[-1])
+    if ev.get("bridge"):
+        cause["bridge"] = {k: ev["bridge"].get(k) for k in BRIDGE_KEYS}
+    return cause
+
+
+def unexplained_sentence(ctx, node, found):
+    name = found[0]["node"]
+    cause = new_cause(node, "UNEXPLAINED", "error", [])
+    cause["node"] = name
+    cause["host"] = node.host if node is not None else None
+    cause["fix"] = "look at the findings of %s" % (name or "the cluster")
+    cause["message"] = "%s: %s with no cause found here, first: %s" % (
+        name or "cluster", plural(len(found), "error"), found[0]["message"].split(": ", 1)[-1])
+    return cause
+
+
+RULES = (
+    Rule(ADDRESS_CODES, 10, address_sentence, trigger=("ADDRESS_MISMATCH",), repair=REPIN, visible=True,
+         when="Calico's address for the node is not the expected one (told as where it sits when that is known)",
+         shape="`ai: calico-node autodetected 172.19.0.1 on br-cddff8a3b81c (docker network gerrit_default) instead "
+               "of 192.168.1.188 on eno1; 6 of 12 BGP sessions are down and 3 nodes have no route to 172.16.2.0/24; "
+               "remove the bridge and restart calico-node (playbooks/remediate.yml), and pin IP_AUTODETECTION_METHOD "
+               "so it cannot recur.`"),
+    Rule(("HOST_UNREACHABLE",), 20, unreachable_sentence, when="no facts from the host: Ansible could not reach it",
+         shape="`hp: Ansible could not reach host hp (...); <impact>; make the host reachable and diagnose again.`"),
+    Rule(("COLLECTION_FAILED",), 21, collection_failed_sentence, when="no facts from the host: node_facts failed",
+         shape="`hp: node_facts failed on host hp (...); <impact>; fix what node_facts reported and diagnose again.`"),
+    Rule(("CALICO_NODE_DOWN",), 30, calico_down_sentence, repair=RESTART, visible=True,
+         when="calico-node is not running",
+         shape="`hp: calico-node is not running (...); <impact>; start calico-node again (...)`"),
+    Rule(("BIRD_UNREACHABLE",), 31, bird_sentence, repair=RESTART, visible=True,
+         when="BIRD does not answer while calico-node runs",
+         shape="`hp: BIRD does not answer on <socket> (...) although calico-node runs; <impact>; restart calico-node "
+               "(...).`"),
+    Rule(("DUPLICATE_ADDRESS", "DUPLICATE_ROUTER_ID"), 40, duplicate_sentence, scope=GROUP, group_by=shared_value,
+         when="nodes share one address (or router id) and none of them has a cause above",
+         shape="`node-2, node-3 share Calico address ...; <impact>; give each node its own address ...`"),
+    Rule(("DATASTORE_UNREACHABLE",), 50, datastore_sentence, scope=FINDING, exclusive=False,
+         also_explains=("NODE_NOT_IN_DATASTORE",), when="the datastore could not be read (cluster-wide)",
+         shape="the finding's sentence and a fix"),
+    Rule(("AUTODETECTION_RISK",), 60, risk_sentence, scope=FINDING, exclusive=False,
+         only_families=("autodetection", "docker_bridges"),
+         when="a latent risk (warning): explains only its own node's autodetection and Docker bridge findings",
+         shape="the finding's sentence (what would be picked, the bridge, the pinning methods)"),
+    Rule(("NODE_NOT_IN_DATASTORE",), 70, not_in_datastore_sentence, scope=FINDING,
+         when="the datastore has no node of the node's name, and the node has no cause above",
+         shape="`hp: the Calico datastore has no node named hp; <impact>; check calico-node's NODENAME ...`"),
+    Rule(("UNEXPLAINED",), 100, unexplained_sentence, scope=UNEXPLAINED,
+         when="errors on a node that no cause above explains",
+         shape="`ml: 2 errors with no cause found here, first: ...`"),
+)
+
+# What the repair plan repairs: the causes whose rule has a repair.
+REPAIRED_CODES = frozenset(code for rule in RULES if rule.repair for code in rule.codes)
