@@ -13,102 +13,21 @@ import tempfile
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from labtools import (NO_CONNECTION_SHARING, REPO, SEED_HOSTS, STRAY_BRIDGE_RE, assert_unchanged, findings,
+                      load_report, playbook, signature, snapshot)
+
 ARTIFACTS = os.path.join(REPO, "tests", "artifacts")
-SEED_HOSTS = {"master": "192.168.1.196", "ai": "192.168.1.188", "hp": "192.168.1.172", "ml": "192.168.1.121"}
-STRAY_BRIDGE_RE = re.compile(r"br-[0-9a-f]{12}")
 
 pytestmark = pytest.mark.lab
 
-# What a host looks like: diagnose must leave all of it as it was. Read from outside the
-# hosts (their network namespaces and the lab's per-host directories), so that it works
-# whatever state the hosts' sshd is in.
-LAB_STATE = os.path.join(REPO, ".lab")
-
-
-def _run(cmd):
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-    return "$ %s (exit %d)\n%s%s" % (" ".join(cmd[-4:]), proc.returncode, proc.stdout, proc.stderr)
-
-
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError as exc:
-        return "unreadable: %s" % exc.strerror
-
-
-# For runs with a stopped sshd: no SSH connection is shared with earlier runs.
-NO_CONNECTION_SHARING = "ansible_ssh_args='-o ControlMaster=no -o ControlPath=none'"
-
-
-def playbook(lab_shell, name, *extra, timeout=900):
-    """Run playbooks/NAME.yml on the lab inventory from the controller namespace."""
-    cmd = ["ansible-playbook", "-i", os.path.join(REPO, ".lab", "inventory.yml"),
-           os.path.join(REPO, "playbooks", name + ".yml")] + list(extra)
-    proc = lab_shell(cmd, timeout=timeout)
-    proc.output = proc.stdout + proc.stderr
-    return proc
-
-
-def snapshot(lab_shell=None, hosts=tuple(SEED_HOSTS)):
-    """{host: text} of every host's addresses, links, routes, Docker networks and containers,
-    calico-node's start time, bird.cfg and calico.env."""
-    del lab_shell
-    out = {}
-    for host in hosts:
-        netns = ["ip", "netns", "exec", "md-" + host]
-        docker = ["docker", "-H", "unix://" + os.path.join(LAB_STATE, "hosts", host, "run", "docker.sock")]
-        etc = os.path.join(LAB_STATE, "hosts", host, "etc-calico")
-        parts = [
-            _run(netns + ["ip", "-json", "addr"]),
-            _run(netns + ["ip", "-json", "link"]),
-            _run(netns + ["ip", "-json", "route", "show", "table", "all"]),
-            _run(docker + ["network", "ls", "--format", "{{.ID}} {{.Name}} {{.Driver}}"]),
-            _run(docker + ["ps", "-a", "--format", "{{.Names}} {{.State}}"]),
-            _run(docker + ["inspect", "-f", "{{.State.StartedAt}}", "calico-node"]),
-            "bird.cfg:\n" + _read(os.path.join(etc, "confd", "config", "bird.cfg")),
-            "calico.env:\n" + _read(os.path.join(etc, "calico.env")),
-        ]
-        out[host] = "\n".join(parts)
-    return out
-
-
-def assert_unchanged(before, after):
-    assert set(before) == set(after)
-    for host in before:
-        assert after[host] == before[host], "host %s changed:\n%s" % (host, _diff(before[host], after[host]))
-
-
-def _diff(a, b):
-    import difflib
-    return "\n".join(difflib.unified_diff(a.splitlines(), b.splitlines(), "before", "after", lineterm=""))
-
-
-def load_report(report_dir):
-    with open(os.path.join(report_dir, "report.json"), encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def findings(report, code=None, node=None):
-    return [f for f in report["findings"]
-            if (code is None or f["code"] == code) and (node is None or f["node"] == node)]
-
 
 def report_dir(tmp_path, name="report"):
-    path = tmp_path / name
-    return str(path)
-
-
-def signature(report):
-    """What a diagnosis found, independent of timing: (code, severity, node) of every finding."""
-    return sorted({(f["code"], f["severity"], f["node"] or "") for f in report["findings"]})
+    return str(tmp_path / name)
 
 
 # ------------------------------------------------------------------ healthy seed lab
 def test_healthy_mesh_has_no_error_and_warns_about_ai(healthy_seed_lab, lab_shell, tmp_path):
-    before = snapshot(lab_shell)
+    before = snapshot()
     out = report_dir(tmp_path)
     proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out)
     assert proc.returncode == 0, proc.output
@@ -125,7 +44,7 @@ def test_healthy_mesh_has_no_error_and_warns_about_ai(healthy_seed_lab, lab_shel
     # The summary table is printed; the run changed nothing anywhere.
     assert "ai" in proc.stdout and re.search(r"changed=0 ", proc.stdout)
     assert not re.search(r"changed=[1-9]", proc.stdout), proc.output
-    assert_unchanged(before, snapshot(lab_shell))
+    assert_unchanged(before, snapshot())
 
 
 def test_fail_on_warning_fails_on_the_latent_risk(healthy_seed_lab, lab_shell, tmp_path):
@@ -192,7 +111,7 @@ def test_unreachable_datastore_host_is_named(healthy_seed_lab, lab_shell, tmp_pa
 
 # ------------------------------------------------------------------ after `lab outage ai`
 def test_outage_root_cause_names_ai_the_bridge_and_both_addresses(seed_lab_outage, lab_shell, tmp_path):
-    before = snapshot(lab_shell)
+    before = snapshot()
     out = report_dir(tmp_path)
     proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out)
     assert proc.returncode != 0, proc.output
@@ -211,7 +130,7 @@ def test_outage_root_cause_names_ai_the_bridge_and_both_addresses(seed_lab_outag
     # The other nodes' sessions to ai are explained by the same root cause, not as separate causes.
     assert not [c for c in report["root_causes"] if c["node"] in ("master", "hp", "ml") and c.get("severity") == "error"], \
         json.dumps(report["root_causes"], indent=1)
-    assert_unchanged(before, snapshot(lab_shell))
+    assert_unchanged(before, snapshot())
     _screenshot(out)
 
 

@@ -8,13 +8,12 @@ import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LAB_DIR = os.path.join(REPO, "tests", "lab")
+from labtools import LAB_DIR, REPO, SEED_HOSTS, per_host
+
 sys.path.insert(0, LAB_DIR)
 
 import topology  # noqa: E402
 
-SEED_HOSTS = {"master": "192.168.1.196", "ai": "192.168.1.188", "hp": "192.168.1.172", "ml": "192.168.1.121"}
 BIRDC = "birdc -s /var/run/calico/bird.ctl"
 
 
@@ -22,19 +21,6 @@ def seed_dict():
     import yaml
     with open(os.path.join(LAB_DIR, "topologies", "seed.yml"), encoding="utf-8") as handle:
         return yaml.safe_load(handle)
-
-
-def per_host(output):
-    """Split `ansible` default-callback output into {host: text}."""
-    hosts, current = {}, None
-    for line in output.splitlines():
-        match = re.match(r"^(\S+) \| (CHANGED|SUCCESS|FAILED|UNREACHABLE)", line)
-        if match:
-            current = match.group(1)
-            hosts[current] = line + "\n"
-        elif current:
-            hosts[current] += line + "\n"
-    return hosts
 
 
 # ------------------------------------------------------------------ quick: validation
