@@ -42,4 +42,3 @@ def format_status(data):
     lines.append("Routes: %s" % ("every host routes every other host's block" if not data["route_gaps"]
                                  else "; ".join(data["route_gaps"])))
     return "\n".join(lines)
-
