@@ -12,6 +12,7 @@ from labtools import LAB_DIR, REPO, SEED_HOSTS, per_host
 
 sys.path.insert(0, LAB_DIR)
 
+import procfs  # noqa: E402
 import topology  # noqa: E402
 
 BIRDC = "birdc -s /var/run/calico/bird.ctl"
@@ -249,13 +250,9 @@ def _lab_leftovers():
     netns = set(subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout.split())
     procs = []
     state = os.path.join(REPO, ".lab")
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            cmd = open("/proc/%s/cmdline" % pid, "rb").read().decode(errors="replace")
-            stat = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if stat != "Z" and (cmd.startswith("md-init-") or state + "/" in cmd):
+    for pid in procfs.pids():
+        cmd = procfs.cmdline(pid)
+        if (cmd.startswith("md-init-") or state + "/" in cmd) and procfs.alive(pid):
             procs.append(cmd.replace("\0", " "))
     return sorted(names & netns), procs, os.path.exists(state)
 
