@@ -1,5 +1,6 @@
 """Fixtures for tests that run against the lab (tests/lab/lab), shared by every
-tests/integration/test_*.py file.
+tests/integration/test_*.py file. Plain helpers (paths, the seed's facts, playbook runs,
+reports, host snapshots) are in labtools.py.
 
 How to use them (all are fixtures; request them by name)
 ---------------
@@ -7,7 +8,7 @@ How to use them (all are fixtures; request them by name)
 - `lab_shell` is a function: `lab_shell(cmd_list)` runs a command in the controller namespace (cwd = repo root, the
   venv's ansible* first on PATH, ANSIBLE_CONFIG and MESHDOCTOR_LAB_INVENTORY set).
 - `ansible` is a function: `ansible(pattern, module, args=None, *extra)` = `lab_shell(["ansible", pattern, "-i",
-  <inventory>, "-m", module, ...])`.
+  <inventory>, "-m", module, ...])`; `ansible_json` is the same with JSON results (for `labtools.adhoc`).
 - `seed_lab` (session scope): ONE lab built from tests/lab/topologies/seed.yml for the whole
   session, removed at the end even on failure. It is a `SeedLab`: `.inventory`, `.status()`,
   `.ensure_healthy()`, `.ensure_outage()`, `.reset()`, `.mark_dirty()`, `.wait_converged()`,
@@ -28,15 +29,11 @@ Lab tests are marked `lab` (`-m "not lab"` runs the quick ones); they need root.
 import contextlib
 import json
 import os
-import subprocess
 import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LAB = os.path.join(REPO, "tests", "lab", "lab")
-SEED = os.path.join(REPO, "tests", "lab", "topologies", "seed.yml")
-INVENTORY = os.path.join(REPO, ".lab", "inventory.yml")
+from labtools import INVENTORY, REPO, SEED, run_ansible, run_lab, run_lab_shell
 
 
 def pytest_configure(config):
@@ -52,24 +49,6 @@ def pytest_collection_modifyitems(session, config, items):
             return 1
         return 0
     items.sort(key=rank)  # stable: keeps file order within each rank
-
-
-def run_lab(*args, timeout=300):
-    """Run the lab CLI; returns CompletedProcess (never raises on a non-zero exit)."""
-    return subprocess.run([LAB] + [str(a) for a in args], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO, check=False)
-
-
-def run_lab_shell(cmd, timeout=300):
-    """Run CMD (a list) in the controller namespace through `lab shell --`."""
-    return run_lab("shell", "--", *cmd, timeout=timeout)
-
-
-def run_ansible(pattern, module, args=None, *extra, timeout=300):
-    cmd = ["ansible", pattern, "-i", INVENTORY, "-m", module]
-    if args is not None:
-        cmd += ["-a", args]
-    return run_lab_shell(cmd + list(extra), timeout=timeout)
 
 
 class SeedLab:
@@ -198,3 +177,10 @@ def lab_shell():
 @pytest.fixture
 def ansible():
     return run_ansible
+
+
+@pytest.fixture
+def ansible_json(ansible, monkeypatch):
+    """`ansible` with the results printed as JSON (ansible.cfg asks for YAML); for labtools.adhoc."""
+    monkeypatch.setenv("ANSIBLE_CALLBACK_RESULT_FORMAT", "json")
+    return ansible

@@ -2,14 +2,13 @@
 tests/galaxy-install.sh, then `ansible-playbook meshdoctor.calico.diagnose` run against the
 healthy seed lab from that installed copy alone (its own collections path and ansible.cfg,
 working directory outside the checkout)."""
-import json
 import os
 import re
 import subprocess
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from labtools import HEALTHY_CAUSES, HEALTHY_FINDINGS, REPO, cause_signature, load_report, signature
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +51,6 @@ def test_installed_diagnose_runs_against_the_lab(installed, healthy_seed_lab, la
     proc = in_installed(lab_shell, installed,
                         'ansible-playbook -i "$MESHDOCTOR_LAB_INVENTORY" meshdoctor.calico.diagnose')
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    with open(os.path.join(report, "report.json"), encoding="utf-8") as handle:
-        data = json.load(handle)
-    assert data["summary"]["errors"] == 0 and data["summary"]["nodes"] == 4
-    assert any(f["code"] == "AUTODETECTION_RISK" and f["node"] == "ai" for f in data["findings"])
+    data = load_report(report)
+    assert data["summary"]["nodes"] == 4
+    assert signature(data) == HEALTHY_FINDINGS and cause_signature(data) == HEALTHY_CAUSES, data["findings"]

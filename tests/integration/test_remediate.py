@@ -6,61 +6,20 @@ the stray bridge): refused without a pin, recovered with one, the container left
 Every test here uses `seed_lab_outage` or is marked `lab_final`, so they run after the
 healthy-lab tests of the session (see conftest.py), in this file's order."""
 import json
-import os
 import re
-import subprocess
 
 import pytest
 
-from test_diagnose import LAB_STATE, REPO, SEED_HOSTS, STRAY_BRIDGE_RE, assert_unchanged, load_report, playbook, snapshot
-
-IN_USE = os.path.join(REPO, "tests", "lab", "topologies", "seed-in-use.yml")
-BLOCKS = {"master": "172.16.0.0/24", "ai": "172.16.2.0/24", "hp": "172.16.3.0/24", "ml": "172.16.1.0/24"}
+from labtools import (BLOCKS, SEED_HOSTS, STRAY_BRIDGE_RE, assert_unchanged, bridges, calico_env, cause_signature,
+                      docker_on, load_report, on_host, playbook, recap, seed_in_use_outage, signature, snapshot)
 
 pytestmark = pytest.mark.lab
-
-
-def recap(output):
-    """{host: {ok: n, changed: n, ...}} from the last PLAY RECAP of a run."""
-    text = output.rsplit("PLAY RECAP", 1)[-1]
-    out = {}
-    for match in re.finditer(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", text, re.M):
-        out[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
-    return out
-
-
-def on_host(host, *argv):
-    """Run ARGV in lab host HOST's network namespace (read-only looks: ip, etcdctl)."""
-    proc = subprocess.run(["ip", "netns", "exec", "md-" + host] + list(argv), capture_output=True, text=True,
-                          timeout=60, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
-
-
-def docker_on(host, *args):
-    """The Docker CLI against lab host HOST's engine."""
-    sock = "unix://" + os.path.join(LAB_STATE, "hosts", host, "run", "docker.sock")
-    proc = subprocess.run(["docker", "-H", sock] + list(args), capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
-
-
-def calico_env(host):
-    try:
-        with open(os.path.join(LAB_STATE, "hosts", host, "etc-calico", "calico.env"), encoding="utf-8") as handle:
-            return handle.read()
-    except OSError:
-        return ""
 
 
 def ai_datastore_address():
     body = on_host("master", "etcdctl", "--endpoints", "http://127.0.0.1:2379", "get",
                    "/calico/resources/v3/projectcalico.org/nodes/ai", "--print-value-only")
     return json.loads(body.strip())["spec"]["bgp"]["ipv4Address"]
-
-
-def bridges(host):
-    return on_host(host, "ip", "-o", "link", "show", "type", "bridge")
 
 
 def assert_mesh_restored(seed_lab):
@@ -79,15 +38,15 @@ def assert_mesh_restored(seed_lab):
 
 # ------------------------------------------------------------------ after `lab outage ai`
 def test_check_mode_prints_the_plan_and_changes_nothing(seed_lab_outage, lab_shell, tmp_path):
-    before = snapshot(lab_shell)
+    before = snapshot()
     proc = playbook(lab_shell, "remediate", "--check", "-e", "meshdoctor_report_dir=%s" % (tmp_path / "r"))
     assert proc.returncode == 0, proc.output
     assert re.search(r"ai: .*172\.19\.0\.1.*192\.168\.1\.188", proc.output), proc.output
     assert STRAY_BRIDGE_RE.search(proc.output)
     assert "Repair, one node at a time: ai" in proc.output
     assert all(r.get("changed", 0) == 0 for r in recap(proc.stdout).values()), proc.stdout
-    assert_unchanged(before, snapshot(lab_shell))
-    assert seed_lab_outage.status()["established"] < 12
+    assert_unchanged(before, snapshot())
+    assert seed_lab_outage.status()["established"] == 6  # none of ai's, 2 of 3 on each other host
 
 
 def test_remediate_repairs_the_mesh_and_a_second_run_changes_nothing(seed_lab_outage, lab_shell, tmp_path):
@@ -98,13 +57,16 @@ def test_remediate_repairs_the_mesh_and_a_second_run_changes_nothing(seed_lab_ou
     # Only ai was planned and repaired, and the time it took is printed.
     assert re.search(r"ai: repaired and converged in [\d.]+ s", proc.output), proc.output
     assert "PLAY [Repair the planned nodes one at a time]" in proc.output
-    assert recap(proc.stdout)["ai"]["changed"] >= 2  # bridge removed, calico-node cycled
+    changed = {host: row["changed"] for host, row in recap(proc.stdout).items()}
+    assert changed == {"ai": 2, "hp": 0, "master": 0, "ml": 0}, proc.stdout  # bridge removed, calico-node cycled
     assert_mesh_restored(seed_lab_outage)
     networks = docker_on("ai", "network", "ls", "--format", "{{.Name}}")
     assert "gerrit_default" not in networks.split()
     assert bridge not in on_host("ai", "ip", "-o", "link", "show")
-    # The closing diagnose of the run passed: its report has no error.
-    assert load_report(str(tmp_path / "r"))["summary"]["errors"] == 0
+    # The closing diagnose of the run passed: its report has no finding at all (the bridge, the
+    # latent risk with it, is gone).
+    closing = load_report(str(tmp_path / "r"))
+    assert signature(closing) == [] and cause_signature(closing) == [], closing["findings"]
 
     # A second run plans nothing and changes nothing (one test: the fixture would
     # rebuild the outage for a separate one).
@@ -116,26 +78,15 @@ def test_remediate_repairs_the_mesh_and_a_second_run_changes_nothing(seed_lab_ou
     assert "Nothing to repair" in again.output
     diagnose = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=%s" % (tmp_path / "d"))
     assert diagnose.returncode == 0, diagnose.output
-    assert load_report(str(tmp_path / "d"))["summary"]["errors"] == 0
+    after = load_report(str(tmp_path / "d"))
+    assert signature(after) == [] and cause_signature(after) == [], after["findings"]
 
 
 # ------------------------------------------------------------------ a container on the stray bridge
 @pytest.fixture
-def in_use_outage(seed_lab, lab):
-    """The seed-in-use lab after `lab outage ai`, in place of the session's seed lab (one lab
-    at a time); the seed lab is rebuilt by the next test that needs it."""
-    seed_lab.down()
-    seed_lab.mark_dirty()
-    try:
-        proc = lab("up", IN_USE, timeout=600)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        proc = lab("outage", "ai", timeout=600)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        yield seed_lab
-    finally:
-        lab("down", timeout=600)
-        seed_lab.state = "down"
-        seed_lab.mark_dirty()
+def in_use_outage(seed_lab):
+    with seed_in_use_outage(seed_lab) as lab:
+        yield lab
 
 
 @pytest.mark.lab_final
@@ -143,14 +94,14 @@ def test_bridge_in_use_is_refused_then_recovered_with_a_pin(in_use_outage, lab_s
     bridge = STRAY_BRIDGE_RE.search(bridges("ai")).group(0)
     container = "gerrit-default-c1"
     assert container in docker_on("ai", "ps", "--format", "{{.Names}}").split()
-    before = snapshot(lab_shell)
+    before = snapshot()
 
     proc = playbook(lab_shell, "remediate", "-e", "meshdoctor_report_dir=%s" % (tmp_path / "r1"))
     assert proc.returncode != 0, proc.output
     flat = " ".join(proc.output.split())
     assert bridge in flat and container in flat, proc.output
     assert "meshdoctor_pin_autodetection" in flat  # one of the two ways out
-    assert_unchanged(before, snapshot(lab_shell))  # refused before anything changed
+    assert_unchanged(before, snapshot())  # refused before anything changed
 
     proc = playbook(lab_shell, "remediate", "-e", "meshdoctor_report_dir=%s" % (tmp_path / "r2"),
                     "-e", "meshdoctor_pin_autodetection=cidr=192.168.1.0/24")

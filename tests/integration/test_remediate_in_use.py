@@ -6,46 +6,19 @@ Needs the seed-in-use topology (gerrit_default with one container) in place of t
 session's seed lab: the fixture takes the session lab down, brings this one up and breaks ai,
 and takes it down again (never two labs at once). Marked lab_final so it runs after the
 tests that share the session's seed lab."""
-import os
 import re
-import subprocess
 
 import pytest
 
-from test_remediate_modules import AI_IP, STRAY_BRIDGE_RE, adhoc, inspect, sh
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-IN_USE = os.path.join(REPO, "tests", "lab", "topologies", "seed-in-use.yml")
-LAB = os.path.join(REPO, "tests", "lab", "lab")
-
-
-def run_lab(*args):
-    return subprocess.run([LAB] + list(args), capture_output=True, text=True, timeout=600, cwd=REPO, check=False)
-
+from labtools import AI_IP, STRAY_BRIDGE_RE, adhoc, inspect, seed_in_use_outage, sh
 
 pytestmark = [pytest.mark.lab, pytest.mark.lab_final]
 
 
 @pytest.fixture(scope="module")
 def in_use_lab(seed_lab):
-    seed_lab.down()
-    seed_lab.mark_dirty()
-    try:
-        proc = run_lab("up", IN_USE)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        proc = run_lab("outage", "ai")
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        yield seed_lab
-    finally:
-        run_lab("down")
-        seed_lab.state = "down"
-        seed_lab.mark_dirty()
-
-
-@pytest.fixture
-def ansible_json(ansible, monkeypatch):
-    monkeypatch.setenv("ANSIBLE_CALLBACK_RESULT_FORMAT", "json")
-    return ansible
+    with seed_in_use_outage(seed_lab) as lab:
+        yield lab
 
 
 def test_bridge_with_container_is_refused_and_named(in_use_lab, ansible_json):

@@ -6,42 +6,14 @@ autodetection method, cycle calico-node. Each runs check -> real -> again -> che
 The tests run in file order and build on each other; the module fixture starts from a fresh
 outage whatever earlier tests of the session left, and marks the lab dirty at the end."""
 import json
-import re
 
 import pytest
 
+from labtools import AI_IP, STRAY_BRIDGE_RE, adhoc, inspect, sh
+
 pytestmark = pytest.mark.lab
 
-AI_IP = "192.168.1.188"
-STRAY_BRIDGE_RE = re.compile(r"br-[0-9a-f]{12}")
 ENV_FILE = "/etc/calico/calico.env"
-
-
-def adhoc(ansible, host, module, args, check=False, diff=False):
-    """Run one module ad hoc on HOST; -> (status, result dict). STATUS: CHANGED, SUCCESS, FAILED!"""
-    extra = []
-    if check:
-        extra.append("--check")
-    if diff:
-        extra.append("--diff")
-    proc = ansible(host, module, args, *extra)
-    out = proc.stdout
-    match = re.search(r"^%s \| (CHANGED|SUCCESS|FAILED!|UNREACHABLE!) => " % re.escape(host), out, re.M)
-    assert match, "no result for %s in:\n%s%s" % (host, out, proc.stderr)
-    body = out[match.end():]
-    result, dummy = json.JSONDecoder().raw_decode(body.lstrip())
-    return match.group(1), result
-
-
-def inspect(ansible, host, *args):
-    """`docker inspect ARGS` as JSON (Go templates would clash with Jinja's braces)."""
-    return json.loads(sh(ansible, host, "docker " + " ".join(args)))[0]
-
-
-def sh(ansible, host, command):
-    proc = ansible(host, "ansible.builtin.command", command)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout.split(">>", 1)[1].strip() if ">>" in proc.stdout else proc.stdout
 
 
 @pytest.fixture(scope="module")
@@ -51,13 +23,6 @@ def outage(seed_lab):
     seed_lab.ensure_outage("ai")
     yield seed_lab
     seed_lab.mark_dirty()
-
-
-@pytest.fixture
-def ansible_json(ansible, monkeypatch):
-    """`ansible` with the results printed as JSON (ansible.cfg asks for YAML)."""
-    monkeypatch.setenv("ANSIBLE_CALLBACK_RESULT_FORMAT", "json")
-    return ansible
 
 
 def test_outage_state(outage, seed_lab_outage, ansible_json):

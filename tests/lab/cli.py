@@ -1,4 +1,6 @@
-"""`tests/lab/lab`: command line of the meshdoctor test lab (see tests/lab/README.md)."""
+"""`tests/lab/lab`: command line of the meshdoctor test lab (see tests/lab/README.md).
+
+Parses the arguments and hands each subcommand to the module of its concern."""
 import argparse
 import json
 import os
@@ -6,12 +8,16 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import lab_ops  # noqa: E402
+import faults  # noqa: E402
+import lifecycle  # noqa: E402
+import outage  # noqa: E402
+import shell  # noqa: E402
+import state  # noqa: E402
+import status  # noqa: E402
 import topology  # noqa: E402
-from state import INVENTORY, LabError  # noqa: E402
 
 
-def main(argv=None):
+def _parser():
     parser = argparse.ArgumentParser(prog="lab", description="Calico node-to-node mesh lab in network namespaces")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_up = sub.add_parser("up", help="build the lab from a topology and wait for a healthy mesh")
@@ -22,17 +28,42 @@ def main(argv=None):
     sub.add_parser("reset", help="down, then up with the same topology")
     p_out = sub.add_parser("outage", help="power cut and reboot of a host")
     p_out.add_argument("node")
-    for name, text in (("fault", "stop a service on a host"), ("heal", "start a service again")):
+    for name, text in (("fault", "break one thing on a host (stop a service)"), ("heal", "mend it again")):
         p = sub.add_parser(name, help=text)
         p.add_argument("node")
-        p.add_argument("service", choices=lab_ops.SERVICES)
+        p.add_argument("fault", choices=list(faults.FAULTS))
     sub.add_parser("inventory", help="print the generated inventory's path")
     p_st = sub.add_parser("status", help="hosts, addresses and BGP sessions")
     p_st.add_argument("--json", action="store_true")
     p_sh = sub.add_parser("shell", help="run a command in the controller namespace")
     p_sh.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _inventory(_args):
+    state.loaded()
+    print(state.INVENTORY)
+
+
+def _status(args):
+    data = status.status()
+    print(json.dumps(data, indent=2) if args.json else status.format_status(data))
+
+
+COMMANDS = {
+    "down": lambda args: lifecycle.down(),
+    "reset": lambda args: lifecycle.reset(),
+    "outage": lambda args: outage.outage(args.node),
+    "fault": lambda args: faults.apply(args.node, args.fault),
+    "heal": lambda args: faults.heal(args.node, args.fault),
+    "inventory": _inventory,
+    "status": _status,
+}
+
+
+def main(argv=None):
+    parser = _parser()
+    args = parser.parse_args(argv)
     try:
         if args.cmd in ("up", "validate"):
             try:
@@ -43,29 +74,15 @@ def main(argv=None):
             if args.cmd == "validate":
                 print("topology ok: %d nodes" % len(topo["nodes"]))
                 return 0
-            lab_ops.up(topo, args.topology)
-        elif args.cmd == "down":
-            lab_ops.down()
-        elif args.cmd == "reset":
-            lab_ops.reset()
-        elif args.cmd == "outage":
-            lab_ops.outage(args.node)
-        elif args.cmd == "fault":
-            lab_ops.fault(args.node, args.service)
-        elif args.cmd == "heal":
-            lab_ops.heal(args.node, args.service)
-        elif args.cmd == "inventory":
-            lab_ops.loaded()
-            print(INVENTORY)
-        elif args.cmd == "status":
-            data = lab_ops.status()
-            print(json.dumps(data, indent=2) if args.json else lab_ops.format_status(data))
+            lifecycle.up(topo, args.topology)
         elif args.cmd == "shell":
             cmd = args.command[1:] if args.command[:1] == ["--"] else args.command
             if not cmd:
                 parser.error("shell needs a command: lab shell -- CMD ...")
-            return lab_ops.shell(cmd)
-    except LabError as exc:
+            return shell.shell(cmd)
+        else:
+            COMMANDS[args.cmd](args)
+    except state.LabError as exc:
         print("lab: %s" % exc, file=sys.stderr)
         return 1
     return 0

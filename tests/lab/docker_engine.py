@@ -81,17 +81,9 @@ def import_images(name, version):
     docker(name, "tag", "calico/node:" + version, BASE_IMAGE)
 
 
-def run_calico_node(node, topo, cp_ip):
-    """`docker run` calico-node as `calicoctl node run` would: host network, privileged."""
-    env = {
-        "NODENAME": node["name"], "IP": "autodetect", "CALICO_NETWORKING_BACKEND": "bird",
-        "ETCD_ENDPOINTS": "http://%s:2379" % cp_ip, "CALICO_VERSION": topo["calico_version"],
-        "AS_NUMBER": str(topo["as_number"]), "CALICO_IPV4POOL_CIDR": topo["pool"],
-        "CALICO_LAB_BLOCK": node["block"],
-    }
-    # Only a non-default method is set, like a plain manifest that leaves it out.
-    if node["autodetection"] != "first-found":
-        env["IP_AUTODETECTION_METHOD"] = node["autodetection"]
+def run_calico_node(node, topo, env):
+    """`docker run` calico-node as `calicoctl node run` would: host network, privileged;
+    ENV is its environment (calico_service.calico_env)."""
     args = ["run", "-d", "--name", "calico-node", "--network", "host",
             # --privileged fails here (no CAP_SYS_RESOURCE in the bounding set); BIRD needs these:
             "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",

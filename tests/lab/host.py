@@ -9,6 +9,7 @@ import os
 import subprocess
 import time
 
+import procfs
 from state import SSH_DIR, SSH_KEY, LabError, host_dir, netns_of, read_pid, run, write_pid
 
 ETC_CALICO = "/etc/calico"
@@ -100,28 +101,12 @@ def start_holder(node):
     while time.time() < deadline:
         if proc.poll() is not None:
             raise LabError("host %s: namespace holder exited (%s), see %s" % (name, proc.returncode, host_dir(name, "logs", "init.log")))
-        for child in children(proc.pid):
-            if _comm(child) == "tini" and any(_comm(c) == "sleep" for c in children(child)):
+        for child in procfs.children(proc.pid):
+            if procfs.comm(child) == "tini" and any(procfs.comm(c) == "sleep" for c in procfs.children(child)):
                 write_pid(host_dir(name, "pids", "init.pid"), child)
                 return child
         time.sleep(0.02)
     raise LabError("host %s: namespace holder did not start" % name)
-
-
-def _comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid, encoding="utf-8") as handle:
-            return handle.read().strip()
-    except OSError:
-        return ""
-
-
-def children(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid), encoding="utf-8") as handle:
-            return [int(x) for x in handle.read().split()]
-    except (OSError, ValueError):
-        return []
 
 
 def holder_pid(name):
@@ -134,7 +119,7 @@ def holder_family(name):
     for pid in (read_pid(host_dir(name, "pids", "unshare.pid")), holder_pid(name)):
         if pid:
             out.add(pid)
-            out.update(children(pid))
+            out.update(procfs.children(pid))
     return out
 
 
@@ -154,7 +139,7 @@ def spawn(name, service, argv, env=None, log_path=None):
                                 env=env, start_new_session=True, cwd="/")
     deadline = time.time() + 5
     while time.time() < deadline:
-        kids = children(proc.pid)
+        kids = procfs.children(proc.pid)
         if kids:
             write_pid(host_dir(name, "pids", service + ".pid"), kids[0])
             return kids[0]

@@ -8,6 +8,7 @@ import os
 import signal
 import time
 
+import procfs
 from state import CONTROLLER_NS, PREFIX, SWITCH_BRIDGE, SWITCH_NS, LabError, run
 
 NETNS_DIR = "/run/netns"
@@ -26,17 +27,9 @@ def lab_namespaces():
         return []
     ours = []
     for name in names:
-        if name in (SWITCH_NS, CONTROLLER_NS) or any(_cmdline(p).startswith(PREFIX + "init-") for p in pids_in(name, False)):
+        if name in (SWITCH_NS, CONTROLLER_NS) or any(procfs.cmdline(p).startswith(PREFIX + "init-") for p in pids_in(name, False)):
             ours.append(name)
     return ours
-
-
-def _cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return handle.read().decode(errors="replace")
-    except OSError:
-        return ""
 
 
 def add(ns):
@@ -69,25 +62,13 @@ def inode(ns):
         return None
 
 
-def _ppids():
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open("/proc/%s/stat" % entry, encoding="utf-8") as handle:
-                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                pass
-    return parents
-
-
 def pids_in(ns, with_descendants=True):
     """PIDs whose network namespace is NS, plus (optionally) all their descendants:
     containers on Docker bridges live in their own netns but descend from the host's shims."""
     ino = inode(ns)
     if ino is None:
         return set()
-    parents = _ppids()
+    parents = procfs.parents()
     found = set()
     for pid in parents:
         try:
@@ -101,7 +82,7 @@ def pids_in(ns, with_descendants=True):
 
 
 def descendants(roots, parents=None):
-    parents = parents if parents is not None else _ppids()
+    parents = parents if parents is not None else procfs.parents()
     out, grew = set(), True
     while grew:
         grew = False
@@ -124,18 +105,10 @@ def wait_gone(pids, timeout=10.0):
     deadline = time.time() + timeout
     alive = set(pids)
     while alive and time.time() < deadline:
-        alive = {p for p in alive if _alive(p)}
+        alive = {p for p in alive if procfs.alive(p)}
         if alive:
             time.sleep(0.05)
     return alive
-
-
-def _alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid, encoding="utf-8") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def delete(ns):

@@ -1,8 +1,10 @@
-"""Where the lab keeps its state: `<repo>/.lab/` (git-ignored), plus small helpers to run commands.
+"""Where the lab keeps its state: `<repo>/.lab/` (git-ignored), plus small helpers to run
+commands, in threads too, and to print progress.
 
 Everything the lab creates on disk lives here, so `down` can remove it all; state.json
 records what was created so `down` works after a failed `up` too.
 """
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -42,12 +44,30 @@ def run(cmd, check=True, **kwargs):
     return proc
 
 
+def say(msg):
+    print(msg, flush=True)
+
+
+def parallel(func, items):
+    """Run FUNC over ITEMS in threads -> their results in ITEMS' order; re-raise the first error."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(8, len(items)))) as pool:
+        return [future.result() for future in [pool.submit(func, item) for item in items]]
+
+
 def load():
     try:
         with open(STATE_FILE, encoding="utf-8") as handle:
             return json.load(handle)
     except (OSError, ValueError):
         return None
+
+
+def loaded():
+    """The state of the lab that is up; LabError when none is."""
+    current = load()
+    if not current:
+        raise LabError("no lab is up (no %s); run `lab up TOPOLOGY.yml`" % STATE_FILE)
+    return current
 
 
 def save(state):

@@ -8,6 +8,8 @@ import re
 
 import yaml
 
+from state import LabError
+
 DEFAULT_AS = 64512
 VERSION_RE = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
@@ -192,3 +194,10 @@ def validate(data):
 def control_plane(topo):
     """The node that runs etcd."""
     return next(n for n in topo["nodes"] if n["control_plane"])
+
+
+def node_by_name(topo, name):
+    for node in topo["nodes"]:
+        if node["name"] == name:
+            return node
+    raise LabError("no host named %r in the lab (hosts: %s)" % (name, ", ".join(n["name"] for n in topo["nodes"])))
