@@ -139,7 +139,7 @@ def test_outage_root_cause_names_ai_the_bridge_and_both_addresses(seed_lab_outag
 
 
 def _screenshot(out):
-    """Open report.html in headless Chromium; keep the screenshot as an artifact and as the README's image."""
+    """Open report.html in headless Chromium; keep the screenshot as an artifact (and as the README's image with MESHDOCTOR_UPDATE_DOCS=1)."""
     html = os.path.join(out, "report.html")
     assert os.path.exists(html)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -160,4 +160,6 @@ def _screenshot(out):
         shutil.rmtree(profile, ignore_errors=True)
     assert os.path.exists(png) and os.path.getsize(png) > 15000, proc.stdout + proc.stderr
     shutil.copy(html, os.path.join(ARTIFACTS, "report.html"))
-    shutil.copy(png, os.path.join(REPO, "docs", "report.png"))
+    if os.environ.get("MESHDOCTOR_UPDATE_DOCS") == "1":
+        # The README's image is refreshed on request only: a test run leaves tracked files alone.
+        shutil.copy(png, os.path.join(REPO, "docs", "report.png"))
