@@ -30,7 +30,7 @@ import ipaddress
 import re
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._exclusions import default_exclusions, release
-from ansible_collections.meshdoctor.calico.plugins.module_utils._re2 import RE2Error, Untranslatable, compile_re2
+from ansible_collections.meshdoctor.calico.plugins.module_utils._re2 import RE2Error, Untranslatable, compile_re2, go_text
 
 FIRST_FOUND = "first-found"
 K8S_INTERNAL_IP = "kubernetes-internal-ip"
@@ -67,7 +67,7 @@ class Method(object):
 
     def matches(self, name):
         """Go's MatchString of the joined regexp on NAME (False when there is no matcher)."""
-        return self.matcher is not None and self.matcher.search(_go_text(name)) is not None
+        return self.matcher is not None and self.matcher.search(go_text(str(name))) is not None
 
     def contains(self, address):
         """Whether any cidr= network holds ADDRESS (Go's IPNet.Contains, per family)."""
@@ -76,10 +76,6 @@ class Method(object):
         except ValueError:
             return False
         return any(family == ip.version and ip in net for family, net in self.cidrs)
-
-
-def _go_text(name):
-    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in str(name))
 
 
 def go_split(text):

@@ -22,7 +22,7 @@ MAX_RUNE = 0x10FFFF
 MAX_REPEAT = 1000
 
 PERL = {"d": [(0x30, 0x39)], "s": [(0x09, 0x0A), (0x0C, 0x0D), (0x20, 0x20)],
-         "w": [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]}
+        "w": [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]}
 POSIX = {
     "alnum": [(0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)], "alpha": [(0x41, 0x5A), (0x61, 0x7A)],
     "ascii": [(0x00, 0x7F)], "blank": [(0x09, 0x09), (0x20, 0x20)], "cntrl": [(0x00, 0x1F), (0x7F, 0x7F)],
@@ -34,23 +34,26 @@ POSIX = {
 }
 # Go's unicode.Categories keys; "C" there is Cc|Cf|Co|Cs (no Cn).
 CATEGORIES = ("C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn",
-               "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps",
-               "S", "Sc", "Sk", "Sm", "So", "Z", "Zl", "Zp", "Zs")
+              "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps",
+              "S", "Sc", "Sk", "Sm", "So", "Z", "Zl", "Zp", "Zs")
 _CATEGORY_CACHE = {}
 _ORBITS = {}
 MIN_FOLD, MAX_FOLD = 0x41, 0x1E943
 
 
+def _in_category(category, name):
+    """Whether Python's general CATEGORY of a code point belongs to Go's category NAME."""
+    if name == "C":
+        return category in ("Cc", "Cf", "Co", "Cs")
+    return category[0] == name if len(name) == 1 else category == name
+
+
 def category_ranges(name):
+    """Go's unicode.Categories[NAME] as code-point ranges (built once from unicodedata)."""
     if name not in _CATEGORY_CACHE:
-        if len(name) == 1:
-            wanted = ("Cc", "Cf", "Co", "Cs") if name == "C" else None
-            test = (lambda cat: cat in wanted) if wanted else (lambda cat: cat[0] == name)
-        else:
-            test = (lambda cat: cat == name)
         ranges, start = [], None
         for code in range(MAX_RUNE + 2):
-            inside = code <= MAX_RUNE and test(unicodedata.category(chr(code)))
+            inside = code <= MAX_RUNE and _in_category(unicodedata.category(chr(code)), name)
             if inside and start is None:
                 start = code
             elif not inside and start is not None:

@@ -24,12 +24,15 @@ def lab_a():     # real `ip -json addr` with an IPv6 ULA on eno1 (COLLECTORS-SOU
     return parse_interfaces(fixture_text("iproute", "addr_a.json"))
 
 
+def _addr(c):
+    return {"address": c.split("/")[0], "prefixlen": int(c.split("/")[1]), "cidr": c, "scope": "global"}
+
+
 def iface(index, name, *cidrs, **kw):
-    v4 = [c for c in cidrs if ":" not in c]
-    v6 = [c for c in cidrs if ":" in c]
-    make = lambda c: {"address": c.split("/")[0], "prefixlen": int(c.split("/")[1]), "cidr": c, "scope": "global"}
+    v4 = [_addr(c) for c in cidrs if ":" not in c]
+    v6 = [_addr(c) for c in cidrs if ":" in c]
     return {"index": index, "name": name, "kind": kw.get("kind", "ether"), "state": kw.get("state", "UP"),
-            "ipv4": [make(c) for c in v4], "ipv6": [make(c) for c in v6]}
+            "ipv4": v4, "ipv6": v6}
 
 
 def picked(choice):

@@ -15,7 +15,8 @@ from ansible_collections.meshdoctor.calico.plugins.plugin_utils._prediction impo
 
 
 def iface(index, name, *cidrs):
-    make = lambda c: {"address": c.split("/")[0], "prefixlen": int(c.split("/")[1]), "cidr": c}
+    def make(c):
+        return {"address": c.split("/")[0], "prefixlen": int(c.split("/")[1]), "cidr": c}
     return {"index": index, "name": name, "ipv4": [make(c) for c in cidrs if ":" not in c],
             "ipv6": [make(c) for c in cidrs if ":" in c]}
 
