@@ -4,6 +4,8 @@ Go rules cited as FILE:LINE@TAG in projectcalico/calico (node/pkg/lifecycle/star
 autodetection/...) or projectcalico/node (pkg/.../startup.go) where the release predates v3.22.
 """
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._method import (
     go_split,
@@ -142,3 +144,23 @@ def test_mixed_cidr_pin_warns():
 def test_release_specific_pins():
     assert "Invalid IP autodetection method" in pin_problem("cidr=10.0.0.0/8", 4, "v3.15.1")[0]
     assert pin_problem("cidr=10.0.0.0/8", 4, "v3.16.0")[0] is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=40), st.sampled_from([4, 6]), st.sampled_from([None, "v3.15.1", "v3.22.0", "v3.24.5", "v3.28.0", "x"]))
+def test_any_value_parses_or_is_refused_cleanly(text, version, calico_version):
+    parsed = parse_method(text, version, calico_version)
+    assert parsed.kind is not None or parsed.fatal
+    error, warnings = pin_problem(text, version, calico_version)
+    assert error is None or isinstance(error, str)
+    assert isinstance(warnings, list)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["eth0", "eno.*", "", " ", "(", ")", "br-[0-9a-f]+", "\\d", "(?i)X"]), min_size=1, max_size=4))
+def test_prefixes_and_lists(pieces):
+    value = "interface=" + ",".join(pieces)
+    parsed = parse_method(value, 4)
+    assert parsed.kind == "interface" and parsed.pieces == go_split(",".join(pieces))
+    if "" in parsed.pieces and parsed.error is None and parsed.untranslatable is None:
+        assert parsed.matches("anything-at-all")          # () matches every name
