@@ -14,6 +14,8 @@ adds what only it knows, and never runs a pattern a node reports:
 """
 from __future__ import annotations
 
+import ipaddress
+
 from ansible_collections.meshdoctor.calico.plugins.module_utils._autodetect import choose, resolve_internal_ip
 from ansible_collections.meshdoctor.calico.plugins.module_utils._exclusions import default_exclusions
 from ansible_collections.meshdoctor.calico.plugins.module_utils._method import K8S_INTERNAL_IP, parse_method
@@ -81,13 +83,51 @@ def configured_choice(node, version=4):
     return configured, method
 
 
-def pin_selects(node, method, expected):
+def pin_selects(node, method, expected, version=4):
     """True/False whether METHOD picks EXPECTED on this node; None when the controller cannot
     tell (can-reach= depends on the node's routing)."""
     if method.startswith("can-reach="):
         return None
-    picked = choose(method, _interfaces(node), calico_version(node))
+    picked = choose(method, _interfaces(node), calico_version(node), version)
     return bare(picked.get("address")) == expected
+
+
+def _holder(node, address, version):
+    for iface in _interfaces(node):
+        if not isinstance(iface, dict):
+            continue
+        for addr in iface.get("ipv4" if version == 4 else "ipv6") or ():
+            if isinstance(addr, dict) and addr.get("address") == address:
+                return iface.get("name"), addr.get("cidr")
+    return None, None
+
+
+def ipv6_risk(node):
+    """The IPv6 side of AUTODETECTION_RISK: None, or the evidence of a node whose calico-node
+    autodetects IPv6 at every start (IP6=autodetect) and would take another IPv6 address than
+    the one its Node has now (datastore ipv6_address)."""
+    part = family(node, 6)
+    current = bare((node.ds or {}).get("ipv6_address")) if isinstance(node.ds, dict) else None
+    if not part.get("detects") or not current:
+        return None
+    choice, method = configured_choice(node, 6)
+    predicted = bare(choice.get("address"))
+    if not predicted or predicted == current:
+        return None
+    ifname, cidr = _holder(node, current, 6)
+    network = _network(cidr)
+    candidates = ([exact_interface_pin(ifname)] if ifname else []) + (["cidr=%s" % network] if network else [])
+    pins = [pin for pin in candidates if pin_selects(node, pin, current, 6)]
+    return {"family": 6, "method": method, "calico_version": calico_version(node), "predicted_address": predicted,
+            "predicted_interface": choice.get("interface"), "expected_address": current, "expected_interface": ifname,
+            "bridge": None, "pin_methods": pins}
+
+
+def _network(cidr):
+    try:
+        return str(ipaddress.ip_interface(cidr).network)
+    except ValueError:
+        return None
 
 
 def exact_interface_pin(name):

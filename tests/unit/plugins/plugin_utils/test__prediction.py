@@ -10,6 +10,7 @@ from ansible_collections.meshdoctor.calico.plugins.plugin_utils._prediction impo
     configured_choice,
     exact_interface_pin,
     excluded_by_release,
+    ipv6_risk,
     pin_selects,
 )
 
@@ -77,3 +78,17 @@ def test_exact_interface_pin():
     n.facts["interfaces"].append(iface(51, "eth0.1000", "10.0.1.1/24"))
     assert pin_selects(n, "interface=eth0.100", "10.0.0.1") is False          # also matches eth0.1000, newer
     assert pin_selects(n, exact_interface_pin("eth0.100"), "10.0.0.1") is True
+
+
+def test_ipv6_risk():
+    choice = {"interface": "br-x", "address": "fd00:9::1/64", "reason": None, "failure": None}
+    n = node(ds={"ipv6_address": "fd99::1/64"}, ipv6={"method": "first-found", "detects": True, "configured": choice})
+    n.facts["interfaces"].append(iface(60, "br-x", "fd00:9::1/64"))
+    risk = ipv6_risk(n)
+    assert risk["predicted_address"] == "fd00:9::1" and risk["expected_address"] == "fd99::1"
+    assert risk["expected_interface"] == "eno1" and risk["pin_methods"] == ["interface=^eno1$", "cidr=fd99::/64"]
+    n.autodetection["ipv6"]["detects"] = False                  # IP6 not autodetect: no detection at start
+    assert ipv6_risk(n) is None
+    same = node(ds={"ipv6_address": "fd99::1/64"}, ipv6={"method": "first-found", "detects": True,
+                                                          "configured": dict(choice, address="fd99::1/64")})
+    assert ipv6_risk(same) is None
