@@ -20,7 +20,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._re2 import (
     translate,
 )
 
-from _fakes import fixture_json
+from fixtures import fixture_json
 
 RECORDED = fixture_json("re2", "go_regexp_cases.json")
 
