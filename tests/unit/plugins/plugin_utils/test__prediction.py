@@ -89,6 +89,6 @@ def test_ipv6_risk():
     assert risk["expected_interface"] == "eno1" and risk["pin_methods"] == ["interface=^eno1$", "cidr=fd99::/64"]
     n.autodetection["ipv6"]["detects"] = False                  # IP6 not autodetect: no detection at start
     assert ipv6_risk(n) is None
-    same = node(ds={"ipv6_address": "fd99::1/64"}, ipv6={"method": "first-found", "detects": True,
-                                                          "configured": dict(choice, address="fd99::1/64")})
+    same_choice = dict(choice, address="fd99::1/64")
+    same = node(ds={"ipv6_address": "fd99::1/64"}, ipv6={"method": "first-found", "detects": True, "configured": same_choice})
     assert ipv6_risk(same) is None
