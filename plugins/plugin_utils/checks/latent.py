@@ -65,7 +65,9 @@ def check_autodetection_risk(ctx):
 
 def _ipv4_risk(cluster, node):
     choice, method = predicted_choice(node)
-    if choice is None or bare(choice.get("address")) == node.expected:
+    if choice is None:
+        return _terminating_method(cluster, node, method)
+    if bare(choice.get("address")) == node.expected:
         return None
     pred = node.autodetection or {}
     addr, ifname = bare(choice.get("address")), choice.get("interface")
@@ -86,6 +88,27 @@ def _ipv4_risk(cluster, node):
          "predicted_interface": ifname, "expected_address": node.expected,
          "expected_interface": node.expected_interface, "bridge": bridge, "pin_methods": methods,
          "exclusions": pred.get("exclusions")})
+
+
+def _terminating_method(cluster, node, reason):
+    """A configured method calico-node rejects outright: the next start terminates it."""
+    env = (node.calico or {}).get("env") or {}
+    if env.get("IP") and is_ipv4(env.get("IP")):
+        return None
+    configured, method = configured_choice(node, 4)
+    if configured.get("failure") != "invalid_method":
+        return None
+    methods = pinning_methods(cluster, node)
+    calico = (node.autodetection or {}).get("calico_version")
+    return finding(
+        "AUTODETECTION_RISK", node.name,
+        "%s: at the next calico-node start IP_AUTODETECTION_METHOD=%r is invalid for calico %s, so calico-node "
+        "terminates (%s); pin IP_AUTODETECTION_METHOD (%s)"
+        % (node.name, method, calico or "version unknown", configured.get("reason") or reason,
+           " or ".join(methods) if methods else "e.g. interface=<nic>"),
+        {"family": 4, "method": method, "calico_version": calico, "predicted_address": None,
+         "predicted_interface": None, "expected_address": node.expected, "expected_interface": node.expected_interface,
+         "bridge": None, "pin_methods": methods, "failure": "invalid_method"})
 
 
 @register("docker_bridges",

@@ -100,3 +100,16 @@ def test_exclusions_follow_the_nodes_release():
     bridge["name"] = "wlo1"                                     # unanchored `lo` of v3.24.0 excludes it
     (item,) = [f for f in run(hv, ds).findings if f["code"] == "ADDRESS_ON_EXCLUDED_INTERFACE"]
     assert item["evidence"]["pattern"] == "lo"
+
+
+def test_a_method_calico_node_rejects_is_a_risk():
+    # autodetection_methods.go:86-88@v3.24.5: "Invalid IP autodetection method" + utils.Terminate()
+    hv, ds = make_cluster(4, broken=())
+    facts = own_facts(hv, "node-2")
+    facts["autodetection"]["method"] = " first-found"
+    facts["autodetection"]["configured"] = {"interface": None, "address": None, "failure": "invalid_method",
+                                            "reason": "Invalid IP autodetection method:  first-found (calico-node terminates)"}
+    (item,) = risks(run(hv, ds), "node-2")
+    assert "calico-node terminates" in item["message"] and item["evidence"]["failure"] == "invalid_method"
+    facts["autodetection"]["configured"]["failure"] = "detection_failed"    # keeps its stored address
+    assert not risks(run(hv, ds), "node-2")
