@@ -56,7 +56,7 @@ def test_exclusions_come_from_the_table_never_from_the_node():
     evil = node(version="v3.24.0", exclusions=["^(a+)+$"])
     started = time.time()
     assert excluded_by_release(evil, "a" * 30 + "!") is None            # the node's pattern is not run
-    assert time.time() - started < 1
+    assert time.time() - started < 10                                   # the bait takes ~40 s when run
     assert excluded_by_release(evil, "wlo1") == "lo"                      # v3.24.0: unanchored
     assert excluded_by_release(node(version="v3.24.5"), "wlo1") is None
     assert excluded_by_release(node(version="v3.25.0"), "br-cddff8a3b81c") == "^br-.*"

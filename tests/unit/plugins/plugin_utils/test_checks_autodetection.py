@@ -88,7 +88,7 @@ def test_a_nodes_own_exclusion_patterns_are_never_run():
     bridge["name"] = "a" * 30 + "!"                             # Calico's address now sits on this name
     started = time.time()
     analysis = run(hv, ds)
-    assert time.time() - started < 5
+    assert time.time() - started < 10                           # the bait takes ~40 s when run
     assert not [f for f in analysis.findings if f["code"] == "ADDRESS_ON_EXCLUDED_INTERFACE"]
     assert [f for f in analysis.findings if f["code"] == "ADDRESS_MISMATCH"]
 
