@@ -5,10 +5,10 @@
 
 """IP_AUTODETECTION_METHOD: syntax check, and KEY=VALUE env-file editing (standard library only).
 
-`validate_method` follows calico-node's own parser (node/pkg/lifecycle/startup/autodetection):
+`validate_method` reads the value with calico-node's own grammar (`_method.parse_method`:
 `first-found`, `kubernetes-internal-ip`, `can-reach=DEST`, `interface=REGEX[,REGEX...]`,
-`skip-interface=REGEX[,REGEX...]`, `cidr=CIDR[,CIDR...]`; anything else makes calico-node exit
-with "Invalid IP autodetection method", so it is refused before it is written anywhere.
+`skip-interface=REGEX[,REGEX...]`, `cidr=CIDR[,CIDR...]`, Go RE2 regexps, Go's ParseCIDR); what
+calico-node would refuse, or what is certainly wrong as a pin, is refused before it is written.
 
 The env-file functions take and return text; only `write_atomic` touches the disk.
 """
@@ -17,23 +17,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
 import os
 import re
 import tempfile
 
+from ansible_collections.meshdoctor.calico.plugins.module_utils._method import VALID_FORMS, pin_problem
+
 VARIABLE = "IP_AUTODETECTION_METHOD"
 
-VALID_FORMS = (
-    "first-found",
-    "kubernetes-internal-ip",
-    "can-reach=<IP or hostname>",
-    "interface=<regex>[,<regex>...]",
-    "skip-interface=<regex>[,<regex>...]",
-    "cidr=<CIDR>[,<CIDR>...]",
-)
-
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 _KEY_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$")
 
 
@@ -41,58 +32,24 @@ def _invalid(value, why):
     return "invalid %s %r: %s. Valid forms: %s" % (VARIABLE, value, why, ", ".join(VALID_FORMS))
 
 
-def validate_method(value, ip_version=4):
-    """Return (error, warnings): error is None when calico-node would accept VALUE."""
-    warnings = []
+def validate_method(value, ip_version=4, calico_version=None):
+    """Return (error, warnings): error is None when VALUE is safe to write and calico-node (of
+    CALICO_VERSION; any release that knows the method when None) would use it as meant.
+
+    The grammar is `_method.parse_method`, the one the prediction uses; `pin_problem` refuses
+    what calico-node refuses (Go RE2, net.ParseCIDR, no trimming) and what is certainly wrong.
+    """
     if value is None or value == "":
-        return _invalid(value, "empty (use state=absent to remove the pin; an empty value means first-found)"), warnings
-    if value != value.strip():
-        return _invalid(value, "leading or trailing whitespace"), warnings
+        return _invalid(value, "empty (use state=absent to remove the pin; an empty value means first-found)"), []
     if any(ch in value for ch in ("\n", "\r", "'", '"')):
-        return _invalid(value, "quotes and line breaks cannot be written to an env file safely"), warnings
-    if value in ("first-found", "kubernetes-internal-ip"):
-        return None, warnings
-    if "=" not in value:
-        return _invalid(value, "unknown method"), warnings
-    kind, arg = value.split("=", 1)
-    if kind == "can-reach":
-        if not arg:
-            return _invalid(value, "can-reach needs a destination"), warnings
-        try:
-            addr = ipaddress.ip_address(arg)
-        except ValueError:
-            if not _HOSTNAME.match(arg):
-                return _invalid(value, "%r is neither an IP address nor a hostname" % arg), warnings
-            return None, warnings
-        if addr.version != ip_version:
-            return _invalid(value, "%s is an IPv%d address, but this is the IPv%d method" % (arg, addr.version, ip_version)), warnings
-        return None, warnings
-    if kind in ("interface", "skip-interface"):
-        items = arg.split(",")
-        for item in items:
-            if not item:
-                return _invalid(value, "%s needs one or more comma-separated regexes, got an empty one" % kind), warnings
-            try:
-                re.compile(item)
-            except re.error as exc:
-                return _invalid(value, "regex %r does not compile: %s" % (item, exc)), warnings
-            if "\\" in item:
-                warnings.append("%s contains a backslash: systemd's EnvironmentFile= treats backslashes as escapes; "
-                                "prefer a character class such as [0-9] over \\d" % value)
-        return None, warnings
-    if kind == "cidr":
-        items = arg.split(",")
-        for item in items:
-            try:
-                net = ipaddress.ip_network(item, strict=False)
-            except ValueError as exc:
-                return _invalid(value, "%r is not a CIDR: %s" % (item, exc)), warnings
-            if "/" not in item:
-                return _invalid(value, "%r has no prefix length (write e.g. %s/24)" % (item, item)), warnings
-            if net.version != ip_version:
-                return _invalid(value, "%s is an IPv%d network, but this is the IPv%d method" % (item, net.version, ip_version)), warnings
-        return None, warnings
-    return _invalid(value, "unknown method %r" % kind), warnings
+        return _invalid(value, "quotes and line breaks cannot be written to an env file safely"), []
+    error, warnings = pin_problem(value, ip_version, calico_version)
+    if error:
+        return _invalid(value, error), warnings
+    if value.startswith(("interface=", "skip-interface=")) and "\\" in value:
+        warnings.append("%s contains a backslash: systemd's EnvironmentFile= treats backslashes as escapes; "
+                        "prefer a character class such as [0-9] over \\d" % value)
+    return None, warnings
 
 
 # ------------------------------------------------------------------------------ env files

@@ -42,7 +42,7 @@ class DatastoreError(Exception):
 
 def empty_node():
     return {"ipv4_address": None, "ipv4_ipip_tunnel_addr": None, "ipv4_vxlan_tunnel_addr": None,
-            "ipv6_address": None, "as_number": None, "internal_ip": None, "blocks": []}
+            "ipv6_address": None, "as_number": None, "internal_ip": None, "internal_ips": [], "blocks": []}
 
 
 def _as_number(value):
@@ -112,11 +112,17 @@ def parse_etcd_node(value):
     node["ipv4_ipip_tunnel_addr"] = _str_or_none(bgp.get("ipv4IPIPTunnelAddr"))
     node["ipv4_vxlan_tunnel_addr"] = _str_or_none(spec.get("ipv4VXLANTunnelAddr"))
     node["as_number"] = _as_number(bgp.get("asNumber"))
-    for addr in as_list(spec.get("addresses")):
-        if isinstance(addr, dict) and addr.get("type") == "InternalIP" and addr.get("address"):
-            node["internal_ip"] = _str_or_none(addr.get("address"))
-            break
+    _internal_ips(node, spec.get("addresses"))
     return node
+
+
+def _internal_ips(node, addresses):
+    """internal_ips: every InternalIP in order (kubernetes-internal-ip takes the first of its
+    family); internal_ip: the first."""
+    for addr in as_list(addresses):
+        if isinstance(addr, dict) and addr.get("type") == "InternalIP" and _str_or_none(addr.get("address")):
+            node["internal_ips"].append(_str_or_none(addr.get("address")))
+    node["internal_ip"] = node["internal_ips"][0] if node["internal_ips"] else None
 
 
 def parse_affinity_key(key):
@@ -220,10 +226,7 @@ def parse_k8s_nodes(text):
         for field, annotation in ANNOTATIONS.items():
             node[field] = _str_or_none(annotations.get(annotation))
         node["as_number"] = _as_number(node["as_number"])
-        for addr in as_list(as_dict(item.get("status")).get("addresses")):
-            if isinstance(addr, dict) and addr.get("type") == "InternalIP" and addr.get("address"):
-                node["internal_ip"] = _str_or_none(addr["address"])
-                break
+        _internal_ips(node, as_dict(item.get("status")).get("addresses"))
         nodes[name] = node
     return nodes
 

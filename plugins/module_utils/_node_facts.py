@@ -56,7 +56,12 @@ def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version
         calico["calico_version"] = calico["calico_version"] or calico_version
     version = calico_version or calico["calico_version"]
     kwargs = {"reach": reach} if reach is not None else {}
-    prediction, more = predict(interfaces, calico["autodetection_method"], version, **kwargs)
+    env = calico.get("env") or {}
+    # The raw value: calico-node does not trim it (autodetection_method is the trimmed display form).
+    method = env.get("IP_AUTODETECTION_METHOD") if env.get("IP_AUTODETECTION_METHOD") is not None \
+        else calico["autodetection_method"]
+    prediction, more = predict(interfaces, method, version, env=env,
+                               bird6_running=bool(bird["ipv6"].get("running")), **kwargs)
     warnings.extend(more)
 
     stored = None

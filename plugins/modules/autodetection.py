@@ -22,8 +22,14 @@ description:
     calico-node takes as its BGP address and BIRD router id, so that a stray interface such as a
     leftover docker-compose bridge cannot be picked again after a reboot.
   - The method is checked the way calico-node parses it before anything is written, because
-    calico-node exits with C(Invalid IP autodetection method) on a value it does not know.
-    Regexes must compile and CIDRs must parse.
+    calico-node exits with C(Invalid IP autodetection method) on a value it does not know, and
+    fails its detection on a regexp or CIDR it cannot parse. The value is not trimmed; lists are
+    split on commas with the spaces around them; regexps must be valid Go RE2 (no look-arounds,
+    backreferences, C(\Z), atomic groups or possessive quantifiers); each CIDR needs C(/N) (no
+    bare address, no dotted netmask).
+  - A value calico-node accepts but that is certainly wrong as a pin is refused too, with the
+    reason and the value that would work, for example an empty list piece (V(interface=eth0,)),
+    which matches every interface.
   - O(mode=kubectl) patches the env of the calico-node container in the calico-node DaemonSet
     with a JSON patch through kubectl. The DaemonSet then replaces every calico-node pod
     according to its C(updateStrategy), one node at a time with the default RollingUpdate.
@@ -68,6 +74,12 @@ options:
     type: int
     choices: [4, 6]
     default: 4
+  calico_version:
+    description:
+      - The Calico release the pin is for, for example V(v3.24.5). A method that release does not
+        know (V(cidr=...) before v3.16.0, V(kubernetes-internal-ip) before v3.22.0) is refused.
+      - Unset, any release that knows the method is assumed.
+    type: str
   env_file:
     description:
       - The env file of O(mode=file).
@@ -340,7 +352,7 @@ class AutodetectionManager(object):
 
     def run(self):
         if self.wanted is not None:
-            error, warnings = validate_method(self.wanted, self.params["ip_version"])
+            error, warnings = validate_method(self.wanted, self.params["ip_version"], self.params["calico_version"])
             if error:
                 self.module.fail_json(msg=error, **self.result)
             for warning in warnings:
@@ -361,6 +373,7 @@ def main():
             state=dict(type="str", choices=["present", "absent"], default="present"),
             mode=dict(type="str", choices=["auto", "kubectl", "file"], default="auto"),
             ip_version=dict(type="int", choices=[4, 6], default=4),
+            calico_version=dict(type="str"),
             env_file=dict(type="path", default="/etc/calico/calico.env"),
             backup=dict(type="bool", default=False),
             kubectl=dict(type="str", default="kubectl"),

@@ -132,6 +132,69 @@ ansible_facts:
         datastore: {datastore: etcdv3, reachable: true, reason: null, calico_node_pods: [],
                     nodes: {ai: {ipv4_address: 172.19.0.1/16, blocks: [172.16.2.0/24]}}}
         warnings: []
+      contains:
+        autodetection:
+          description:
+            - Which addresses calico-node's IP autodetection would choose now, read with
+              calico-node's own grammar (untrimmed method, Go RE2 regexps, Go's ParseCIDR) and
+              the default exclusions of its release.
+            - A choice is a dict with C(interface), C(address) (CIDR form), C(reason) and
+              C(failure) (null when an address is chosen; V(invalid_method) when calico-node
+              terminates; V(detection_failed) when it keeps its Node's address or exits without
+              one; V(unknown) when it cannot be predicted on the node, for example
+              V(kubernetes-internal-ip)).
+          returned: always
+          type: dict
+          contains:
+            calico_version:
+              description: The release modelled; null when unknown (the newest behaviour is assumed).
+              type: str
+              returned: always
+            method:
+              description: IP_AUTODETECTION_METHOD as calico-node reads it (V(first-found) when unset).
+              type: str
+              returned: always
+            exclusions:
+              description: The release's default interface exclusions (Go regexps).
+              type: list
+              elements: str
+              returned: always
+            configured:
+              description: The IPv4 choice of the configured method.
+              type: dict
+              returned: always
+            first_found:
+              description: The IPv4 choice of first-found.
+              type: dict
+              returned: always
+            candidates:
+              description: Every global-unicast IPv4 address in walk order, with C(excluded_by).
+              type: list
+              elements: dict
+              returned: always
+            ipv6:
+              description:
+                - The IPv6 prediction, null unless calico-node has IPv6 configured (C(IP6) set other
+                  than V(none), C(IP6_AUTODETECTION_METHOD) set, or BIRD's IPv6 daemon answering).
+              type: dict
+              returned: always
+              contains:
+                method:
+                  description: IP6_AUTODETECTION_METHOD as calico-node reads it (V(first-found) when unset).
+                  type: str
+                detects:
+                  description: True when C(IP6=autodetect), i.e. calico-node autodetects IPv6 at every start.
+                  type: bool
+                configured:
+                  description: The IPv6 choice of the configured method.
+                  type: dict
+                first_found:
+                  description: The IPv6 choice of first-found.
+                  type: dict
+                candidates:
+                  description: Every global-unicast IPv6 address in walk order, with C(excluded_by).
+                  type: list
+                  elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule

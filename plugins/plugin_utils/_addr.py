@@ -62,17 +62,10 @@ def network_of(cidr):
         return None
 
 
-def excluded_pattern(ifname, patterns=None):
-    """The first exclusion pattern matching the interface name, else None."""
+def excluded_pattern(ifname):
+    """The first EXCLUDED_LOOKING pattern matching the interface name, else None (the node's
+    release's own list is _prediction.excluded_by_release; no pattern from a node is ever run)."""
     if not ifname:
-        return None
-    if patterns:
-        for pattern in patterns:
-            try:
-                if re.search(pattern, ifname):
-                    return pattern
-            except re.error:
-                continue
         return None
     for pattern, regex in _EXCLUDED_RE:
         if regex.search(ifname):

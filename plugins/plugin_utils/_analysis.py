@@ -16,6 +16,7 @@ from ._findings import count_by_severity, meets_threshold, sort_and_number, wors
 from ._hostvars import datastore_from_host, registered_results
 from ._model import build
 from ._plan import make_plan
+from ._prediction import configured_choice
 from ._root_cause import find_root_causes, headline
 from .checks import run_checks
 from .reports.text_summary import render_text
@@ -73,9 +74,20 @@ def _used_facts(node):
         "bridges": [{k: b.get(k) for k in ("name", "ipv4", "network_name", "compose_project", "container_count",
                                            "default_bridge", "orphaned", "state")}
                     for b in (node.bridges or {}).values()],
-        "autodetection": {k: pred.get(k) for k in ("calico_version", "method", "configured", "first_found")}
-        if pred else None,
+        "autodetection": _autodetection_summary(node, pred) if pred else None,
     }
+
+
+def _autodetection_summary(node, pred):
+    """The report's view of a node's prediction: kubernetes-internal-ip resolved, IPv6 beside IPv4."""
+    summary = {k: pred.get(k) for k in ("calico_version", "method", "first_found")}
+    summary["configured"] = configured_choice(node, 4)[0] or pred.get("configured")
+    ipv6 = pred.get("ipv6")
+    summary["ipv6"] = None
+    if isinstance(ipv6, dict):
+        summary["ipv6"] = {k: ipv6.get(k) for k in ("method", "detects", "first_found")}
+        summary["ipv6"]["configured"] = configured_choice(node, 6)[0] or ipv6.get("configured")
+    return summary
 
 
 def _rows(cluster, matrix, coverage, findings):

@@ -9,6 +9,7 @@ IP_AUTODETECTION_METHOD values that would pin a node to its expected address.
 from __future__ import annotations
 
 from ._addr import DOCKER_BRIDGE_NAME, network_of
+from ._prediction import exact_interface_pin, pin_selects
 
 CONTROL_PLANE_HINTS = ("master", "control", "cp")
 
@@ -71,14 +72,24 @@ def reach_target(cluster, node):
 
 
 def pinning_methods(cluster, node):
-    """IP_AUTODETECTION_METHOD values that would select the node's expected address."""
+    """IP_AUTODETECTION_METHOD values that would select the node's expected address.
+
+    interface= and cidr= pins are run through the node-side predictor on the node's interfaces
+    (_prediction.pin_selects); a plain interface=NAME that would also match a newer interface
+    becomes interface=^NAME$, and a pin that still picks another address is left out."""
     methods = []
     target = reach_target(cluster, node)
     if target:
         methods.append("can-reach=%s" % target)
+    checkable = bool(node.expected and (node.facts or {}).get("interfaces"))
     if node.expected_interface:
-        methods.append("interface=%s" % node.expected_interface)
+        pin = "interface=%s" % node.expected_interface
+        if checkable and not pin_selects(node, pin, node.expected):
+            pin = exact_interface_pin(node.expected_interface)
+            pin = pin if pin_selects(node, pin, node.expected) else None
+        if pin:
+            methods.append(pin)
     lan = network_of(node.expected_cidr)
-    if lan:
+    if lan and (not checkable or pin_selects(node, "cidr=%s" % lan, node.expected)):
         methods.append("cidr=%s" % lan)
     return methods

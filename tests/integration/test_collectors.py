@@ -91,7 +91,8 @@ def test_ai_bridge_and_prediction(healthy_seed_lab, lab_shell):
     prediction = ai["autodetection"]
     assert (prediction["calico_version"], prediction["method"]) == ("v3.24.5", "first-found")
     # first-found on v3.24.5 walks the newer bridge first and takes it over eno1
-    assert prediction["first_found"] == {"interface": bridge["name"], "address": "172.19.0.1/16", "reason": None}
+    assert prediction["first_found"] == {"interface": bridge["name"], "address": "172.19.0.1/16", "reason": None,
+                                         "failure": None}
     walk = [(c["interface"], c["excluded_by"]) for c in prediction["candidates"]]
     assert walk.index((bridge["name"], None)) < walk.index(("eno1", None))
 

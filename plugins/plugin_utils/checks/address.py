@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from .._addr import EXCLUDED_KINDS, excluded_pattern
+from .._prediction import excluded_by_release
 from .._derived import bridge_evidence, calico_sources, describe_bridge, is_docker_bridge
 from . import Code, register
 from ._finding import finding
@@ -84,8 +85,8 @@ def check_address_interface(ctx):
                      "expected_address": node.expected, "expected_interface": node.expected_interface})
                 continue
             iface = node.iface_of(addr) or {}
-            exclusions = (node.autodetection or {}).get("exclusions")
-            pattern = excluded_pattern(ifname) or excluded_pattern(ifname, exclusions)
+            # the node's release's exclusions from our own table: a pattern a node reports is never run
+            pattern = excluded_pattern(ifname) or excluded_by_release(node, ifname)
             kind = iface.get("kind")
             if pattern or kind in EXCLUDED_KINDS:
                 yield finding(

@@ -6,19 +6,23 @@ from __future__ import annotations
 
 from .._addr import bare, is_ipv4
 from .._derived import bridge_evidence, calico_sources, describe_bridge, is_docker_bridge, pinning_methods
+from .._prediction import configured_choice, ipv6_risk
 from . import Code, register
 from ._finding import finding
 
 
 def predicted_choice(node):
-    """(choice dict, which) the next calico-node start would make, or (None, reason)."""
+    """(choice dict, which) the next calico-node start would make, or (None, reason).
+
+    kubernetes-internal-ip, which the node cannot predict, is resolved here from the
+    datastore's InternalIP (_prediction.configured_choice)."""
     pred = node.autodetection or {}
     env = (node.calico or {}).get("env") or {}
     ip_env = env.get("IP")
     if ip_env and is_ipv4(ip_env):
         return None, "IP is set to %s: no autodetection" % ip_env
-    method = pred.get("method") or (node.calico or {}).get("autodetection_method") or "first-found"
-    configured = pred.get("configured") or {}
+    configured, method = configured_choice(node, 4)
+    method = method or (node.calico or {}).get("autodetection_method") or "first-found"
     if configured.get("address"):
         return configured, method
     if method == "first-found":
@@ -31,38 +35,80 @@ def predicted_choice(node):
 
 @register("autodetection",
           Code("AUTODETECTION_RISK", "warning", "a node peering right today would pick another address at its next "
-               "calico-node start (the configured method's prediction, or first-found's, is not the expected address)",
-               ("method", "calico_version", "predicted_address", "predicted_interface", "bridge", "pin_methods")))
+               "calico-node start (the configured method's prediction, or first-found's, is not the expected address; "
+               "for IPv6 with IP6=autodetect, not the Node's IPv6 address)",
+               ("family", "method", "calico_version", "predicted_address", "predicted_interface", "bridge",
+                "pin_methods")))
 def check_autodetection_risk(ctx):
     """AUTODETECTION_RISK: a node that peers right today would pick another address at its next start."""
     cluster = ctx.cluster
     for node in cluster.nodes:
-        if node.facts is None or not node.expected:
+        if node.facts is None:
             continue
-        if any(addr != node.expected for addr in calico_sources(node).values()):
-            continue                   # already broken: the root cause says what to do
-        choice, method = predicted_choice(node)
-        if choice is None or bare(choice.get("address")) == node.expected:
-            continue
-        pred = node.autodetection or {}
-        addr, ifname = bare(choice.get("address")), choice.get("interface")
-        bridge = bridge_evidence(node, ifname) if is_docker_bridge(node, ifname) else None
-        methods = pinning_methods(cluster, node)
-        where = ifname or "another interface"
-        if bridge is not None:
-            where = "%s (%s)" % (ifname, describe_bridge(bridge) or "Docker bridge")
-        fix = "pin IP_AUTODETECTION_METHOD (%s)" % (" or ".join(methods) if methods else "e.g. interface=<nic>")
-        if bridge is not None:
-            fix += " or remove bridge %s" % ifname
-        yield finding(
-            "AUTODETECTION_RISK", node.name,
-            "%s: at the next calico-node start %s (calico %s) would pick %s on %s instead of %s%s; %s"
-            % (node.name, method, pred.get("calico_version") or "version unknown", addr, where, node.expected,
-               (" on %s" % node.expected_interface) if node.expected_interface else "", fix),
-            {"method": method, "calico_version": pred.get("calico_version"), "predicted_address": addr,
-             "predicted_interface": ifname, "expected_address": node.expected,
-             "expected_interface": node.expected_interface, "bridge": bridge, "pin_methods": methods,
-             "exclusions": pred.get("exclusions")})
+        if node.expected and all(addr == node.expected for addr in calico_sources(node).values()):
+            item = _ipv4_risk(cluster, node)    # a node already broken gets its root cause instead
+            if item is not None:
+                yield item
+        risk6 = ipv6_risk(node)
+        if risk6 is not None:
+            pins = risk6["pin_methods"]
+            yield finding(
+                "AUTODETECTION_RISK", node.name,
+                "%s: at the next calico-node start IP6_AUTODETECTION_METHOD=%s (calico %s) would pick IPv6 %s on %s "
+                "instead of the Node's IPv6 address %s%s; pin IP6_AUTODETECTION_METHOD (%s)"
+                % (node.name, risk6["method"], risk6["calico_version"] or "version unknown", risk6["predicted_address"],
+                   risk6["predicted_interface"] or "another interface", risk6["expected_address"],
+                   (" on %s" % risk6["expected_interface"]) if risk6["expected_interface"] else "",
+                   " or ".join(pins) if pins else "e.g. interface=<nic>"),
+                risk6)
+
+
+def _ipv4_risk(cluster, node):
+    choice, method = predicted_choice(node)
+    if choice is None:
+        return _terminating_method(cluster, node, method)
+    if bare(choice.get("address")) == node.expected:
+        return None
+    pred = node.autodetection or {}
+    addr, ifname = bare(choice.get("address")), choice.get("interface")
+    bridge = bridge_evidence(node, ifname) if is_docker_bridge(node, ifname) else None
+    methods = pinning_methods(cluster, node)
+    where = ifname or "another interface"
+    if bridge is not None:
+        where = "%s (%s)" % (ifname, describe_bridge(bridge) or "Docker bridge")
+    fix = "pin IP_AUTODETECTION_METHOD (%s)" % (" or ".join(methods) if methods else "e.g. interface=<nic>")
+    if bridge is not None:
+        fix += " or remove bridge %s" % ifname
+    return finding(
+        "AUTODETECTION_RISK", node.name,
+        "%s: at the next calico-node start %s (calico %s) would pick %s on %s instead of %s%s; %s"
+        % (node.name, method, pred.get("calico_version") or "version unknown", addr, where, node.expected,
+           (" on %s" % node.expected_interface) if node.expected_interface else "", fix),
+        {"family": 4, "method": method, "calico_version": pred.get("calico_version"), "predicted_address": addr,
+         "predicted_interface": ifname, "expected_address": node.expected,
+         "expected_interface": node.expected_interface, "bridge": bridge, "pin_methods": methods,
+         "exclusions": pred.get("exclusions")})
+
+
+def _terminating_method(cluster, node, reason):
+    """A configured method calico-node rejects outright: the next start terminates it."""
+    env = (node.calico or {}).get("env") or {}
+    if env.get("IP") and is_ipv4(env.get("IP")):
+        return None
+    configured, method = configured_choice(node, 4)
+    if configured.get("failure") != "invalid_method":
+        return None
+    methods = pinning_methods(cluster, node)
+    calico = (node.autodetection or {}).get("calico_version")
+    return finding(
+        "AUTODETECTION_RISK", node.name,
+        "%s: at the next calico-node start IP_AUTODETECTION_METHOD=%r is invalid for calico %s, so calico-node "
+        "terminates (%s); pin IP_AUTODETECTION_METHOD (%s)"
+        % (node.name, method, calico or "version unknown", configured.get("reason") or reason,
+           " or ".join(methods) if methods else "e.g. interface=<nic>"),
+        {"family": 4, "method": method, "calico_version": calico, "predicted_address": None,
+         "predicted_interface": None, "expected_address": node.expected, "expected_interface": node.expected_interface,
+         "bridge": None, "pin_methods": methods, "failure": "invalid_method"})
 
 
 @register("docker_bridges",

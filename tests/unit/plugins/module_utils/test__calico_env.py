@@ -34,20 +34,21 @@ def test_valid_methods(value):
 
 @pytest.mark.parametrize("value,why", [
     ("", "empty"),
-    ("firstfound", "unknown method"),
-    ("First-Found", "unknown method"),
-    ("can_reach=1.2.3.4", "unknown method 'can_reach'"),
-    ("can-reach=", "needs a destination"),
+    ("firstfound", "Invalid IP autodetection method: firstfound"),
+    ("First-Found", "Invalid IP autodetection method"),
+    ("can_reach=1.2.3.4", "Invalid IP autodetection method: can_reach=1.2.3.4"),
+    ("can-reach=", "loopback address; write can-reach=<an address of another node>"),
     ("can-reach=not a host", "neither an IP address nor a hostname"),
-    ("can-reach=fd00::1", "IPv6 address"),
-    ("interface=", "empty one"),
-    ("interface=eth0,", "empty one"),
-    ("interface=eth[0", "does not compile"),
-    ("skip-interface=(br", "does not compile"),
-    ("cidr=192.168.1.0/33", "is not a CIDR"),
-    ("cidr=192.168.1.0", "no prefix length"),
-    ("cidr=fd00::/64", "IPv6 network"),
-    (" cidr=192.168.1.0/24", "whitespace"),
+    ("can-reach=fd00::1", "is an IPv6 address"),
+    ("interface=", "empty piece"),
+    ("interface=eth0,", "empty piece: calico-node joins the pieces into one regexp, (a)|(b)|..., and the empty () "
+                        "matches every interface name; write interface=eth0"),
+    ("interface=eth[0", "error parsing regexp: missing closing ]"),
+    ("skip-interface=(br", "error parsing regexp: missing closing )"),
+    ("cidr=192.168.1.0/33", 'Invalid CIDR "192.168.1.0/33"'),
+    ("cidr=192.168.1.0", 'Invalid CIDR "192.168.1.0"'),
+    ("cidr=fd00::/64", "no IPv4 network"),
+    (" cidr=192.168.1.0/24", "does not trim"),
     ('interface="eno1"', "quotes"),
     ("interface=eno1\nIP=1.2.3.4", "line breaks"),
 ])
@@ -58,9 +59,30 @@ def test_invalid_methods_say_why_and_list_forms(value, why):
     assert "Valid forms: first-found, kubernetes-internal-ip, can-reach=" in error
 
 
+# Issue 11 item 4: calico-node compiles Go RE2 regexps and parses CIDRs with Go's net.ParseCIDR, and
+# splits lists on \s*,\s* (autodetection_methods.go:49,56,75@v3.24.5; interfaces.go:49,55@v3.24.5).
+@pytest.mark.parametrize("value,why", [
+    ("interface=(?!docker).*", "invalid or unsupported Perl syntax: `(?!`"),       # look-ahead
+    ("skip-interface=(?<=br)-.*", "error parsing regexp"),                         # look-behind
+    ("interface=eth0\\Z", "invalid escape sequence: `\\Z`"),
+    ("interface=(?>eth0)", "invalid or unsupported Perl syntax: `(?>`"),           # atomic group
+    ("interface=eth.*+", "invalid nested repetition operator: `*+`"),             # possessive quantifier
+    ("interface=(e)th\\1", "invalid escape sequence: `\\1`"),                      # backreference
+    ("cidr=10.0.0.0/255.0.0.0", 'Invalid CIDR "10.0.0.0/255.0.0.0"'),             # dotted netmask
+])
+def test_what_calico_node_refuses_is_refused(value, why):
+    error, dummy = validate_method(value)
+    assert error is not None and why in error
+
+
+def test_what_calico_node_accepts_is_accepted():
+    assert validate_method("cidr=10.0.0.0/8, 192.168.0.0/16") == (None, [])
+    assert validate_method("interface=eth[[:digit:]]+,eno1")[0] is None
+
+
 def test_ipv6_method_checks_family():
     assert validate_method("cidr=fd00::/64", ip_version=6)[0] is None
-    assert "IPv4 network" in validate_method("cidr=10.0.0.0/8", ip_version=6)[0]
+    assert "no IPv6 network" in validate_method("cidr=10.0.0.0/8", ip_version=6)[0]
 
 
 def test_backslash_regex_is_warned_about():

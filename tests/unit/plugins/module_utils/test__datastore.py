@@ -26,7 +26,7 @@ from fake_run import FakeRun
 from fixtures import fixture_json, fixture_text
 
 NODE_KEYS = {"ipv4_address", "ipv4_ipip_tunnel_addr", "ipv4_vxlan_tunnel_addr", "ipv6_address", "as_number",
-             "internal_ip", "blocks"}
+             "internal_ip", "internal_ips", "blocks"}
 
 
 def recorded():
@@ -116,6 +116,7 @@ def test_etcd_tls_files_missing():
 def test_k8s_nodes_and_affinities():
     nodes = parse_k8s_nodes(fixture_text("datastore", "kubectl_get_nodes.json"))
     assert nodes["ai"]["ipv4_address"] == "172.19.0.1/16" and nodes["ai"]["internal_ip"] == "192.168.1.188"
+    assert nodes["ai"]["internal_ips"] == ["192.168.1.188"]
     assert nodes["ai"]["ipv4_ipip_tunnel_addr"] == "172.16.2.1" and nodes["ai"]["as_number"] is None
     aff = parse_block_affinities(fixture_text("datastore", "kubectl_get_blockaffinities.json"))
     assert aff == {"master": ["172.16.0.0/24"], "ml": ["172.16.1.0/24"], "ai": ["172.16.2.0/24"], "hp": ["172.16.3.0/24"]}
@@ -161,3 +162,12 @@ def test_auto_without_anything():
 
 def test_pod_entries_garbage():
     assert pod_entries("") == [] and pod_entries('{"kind": "Pod", "metadata": {"name": "x"}}')[0]["name"] == "x"
+
+
+def test_k8s_dual_stack_internal_ips_keep_their_order():
+    # kubernetes-internal-ip takes the first InternalIP of its family (autodetection_methods.go:170-181@v3.24.5)
+    text = json.dumps({"items": [{"metadata": {"name": "ai"}, "status": {"addresses": [
+        {"type": "Hostname", "address": "ai"}, {"type": "InternalIP", "address": "192.168.1.188"},
+        {"type": "InternalIP", "address": "fd99::1"}]}}]})
+    node = parse_k8s_nodes(text)["ai"]
+    assert node["internal_ip"] == "192.168.1.188" and node["internal_ips"] == ["192.168.1.188", "fd99::1"]

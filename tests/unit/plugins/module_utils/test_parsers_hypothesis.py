@@ -120,7 +120,9 @@ ifaces = st.lists(st.fixed_dictionaries({
     version=st.one_of(st.none(), st.text(max_size=10), st.sampled_from(["v3.24.5", "v3.25.0", "v3.24.0", "3"])),
     networks=st.lists(json_values, max_size=3))
 def test_prediction_and_bridges_never_raise(interfaces, method, version, networks):
-    prediction, dummy = _autodetect.predict(interfaces, method, version, reach=lambda dest: "192.168.1.188")
-    assert set(prediction) == {"calico_version", "method", "exclusions", "configured", "first_found", "candidates"}
+    prediction, dummy = _autodetect.predict(interfaces, method, version, reach=lambda dest, family=4: "192.168.1.188",
+                                            env={"IP6": "autodetect", "IP6_AUTODETECTION_METHOD": method})
+    assert set(prediction) == {"calico_version", "method", "exclusions", "configured", "first_found", "candidates", "ipv6"}
+    assert set(prediction["ipv6"]) == {"method", "configured", "first_found", "candidates", "detects"}
     _docker_api.build_bridges(interfaces, networks, True)
     _docker_api.build_bridges(interfaces, networks, False)

@@ -81,7 +81,17 @@ def test_file_created_when_missing_with_warning(monkeypatch, tmp_path):
 def test_invalid_method_refused_before_writing(monkeypatch, env_file):
     result = run(monkeypatch, {"method": "cidr=192.168.1.0/33", "mode": "file", "env_file": str(env_file)})
     assert result["failed"]
-    assert "is not a CIDR" in result["msg"] and "Valid forms" in result["msg"]
+    assert 'Invalid CIDR "192.168.1.0/33"' in result["msg"] and "Valid forms" in result["msg"]
+
+
+def test_re2_rejections_and_releases_are_refused_before_writing(monkeypatch, env_file):
+    before = env_file.read_text()
+    result = run(monkeypatch, {"method": "interface=(?!docker).*", "mode": "file", "env_file": str(env_file)})
+    assert result["failed"] and "invalid or unsupported Perl syntax: `(?!`" in result["msg"]
+    result = run(monkeypatch, {"method": "cidr=10.0.0.0/8", "calico_version": "v3.15.1", "mode": "file",
+                               "env_file": str(env_file)})
+    assert result["failed"] and "Invalid IP autodetection method: cidr=10.0.0.0/8" in result["msg"]
+    assert env_file.read_text() == before
     assert env_file.read_text() == ENV
 
 
