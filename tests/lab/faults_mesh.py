@@ -1,0 +1,224 @@
+"""Mesh faults of issue 13, each an (apply, heal) pair on one lab host, plus `remove`.
+
+| fault | apply | heal |
+|---|---|---|
+| bgp-blocked | an iptables chain in the host's netns rejects TCP 179 in and out; its BIRD's mesh protocols are cycled so the block bites now, not at the 240 s hold timer | the chain goes |
+| as-mismatch | the host's Node gets `spec.bgp.asNumber` = global + 1 in etcd; its calico-node renders `local as` from it, the peers keep the global AS | the field goes |
+| port-taken | a listener takes 0.0.0.0:179 before calico-node (and BIRD) start again | listener stopped, calico-node restarted |
+| hostname-change | the host's name becomes `<name>.cluster.internal` and calico-node restarts: it registers under the new name and hits "already using the IPv4 address" | old name back, calico-node restarted |
+| mtu | the host's NIC MTU drops to 1280 (the peers keep 1500) | 1500 again |
+
+`remove NODE`: the host is gone for good (processes, namespace, inventory entry); its Calico
+node and blocks stay in etcd.
+"""
+import json
+import time
+
+import bird_status
+import calico_service
+import convergence
+import docker_engine
+import etcd
+import host
+import inventory
+import netns
+import state as state_mod
+from state import LabError, host_dir, netns_of
+from topology import control_plane, node_by_name
+
+CHAIN = "MD-LAB-BGP"
+NODES = "/calico/resources/v3/projectcalico.org/nodes/"
+LOW_MTU = 1280
+DEFAULT_MTU = 1500
+RENAMED = "%s.cluster.internal"
+PORT_HOLDER = "port-holder"
+LISTENER = ("import socket\n"
+            "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+            "s.bind(('0.0.0.0', 179)); s.listen(16)\n"
+            "while True:\n"
+            "    c, _ = s.accept(); c.close()\n")
+
+
+def _wait(what, check, timeout=45, step=0.5):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        ok, last = check()
+        if ok:
+            return
+        time.sleep(step)
+    raise LabError("%s: not reached in %ds (%s)" % (what, timeout, last))
+
+
+def _peers_see(topo, node, predicate):
+    """(all calico peers' protocol for NODE satisfy PREDICATE(info), what they show)."""
+    seen = {}
+    for other in topo["nodes"]:
+        if other["name"] == node["name"] or not other["calico"]:
+            continue
+        rows = [r for r in bird_status.protocols(other["name"]) or [] if r["peer"] == node["ip"]]
+        seen[other["name"]] = rows[0]["info"] if rows else None
+    return all(v is not None and predicate(v) for v in seen.values()), seen
+
+
+# ------------------------------------------------------------------------------ bgp-blocked
+def _iptables(name, *args, check=True):
+    return host.in_host(name, ["iptables", "-w"] + list(args), check=check)
+
+
+def block_bgp(node, topo):
+    name = node["name"]
+    if _iptables(name, "-n", "-L", CHAIN, check=False).returncode == 0:
+        return
+    bird_status.birdc(name, "disable", '"Mesh_*"')   # Cease to every peer while it still can
+    _iptables(name, "-N", CHAIN)
+    for flag in ("--dport", "--sport"):
+        _iptables(name, "-A", CHAIN, "-p", "tcp", flag, "179", "-j", "REJECT")
+    for chain in ("INPUT", "OUTPUT"):
+        _iptables(name, "-I", chain, "-j", CHAIN)
+    bird_status.birdc(name, "enable", '"Mesh_*"')
+    _wait("%s: peers refused" % name,
+          lambda: _peers_see(topo, node, lambda info: not info.startswith("Established")))
+
+
+def unblock_bgp(node, topo):
+    name = node["name"]
+    for chain in ("INPUT", "OUTPUT"):
+        while _iptables(name, "-D", chain, "-j", CHAIN, check=False).returncode == 0:
+            pass
+    _iptables(name, "-F", CHAIN, check=False)
+    _iptables(name, "-X", CHAIN, check=False)
+    convergence.wait_converged(topo)
+
+
+# ------------------------------------------------------------------------------ as-mismatch
+def _set_node_as(node, topo, as_number):
+    cp = control_plane(topo)["name"]
+    key = NODES + node["name"]
+    raw = etcd.get_prefix(cp, key).get(key)
+    if not raw:
+        raise LabError("%s: no Calico node %s in etcd" % (node["name"], key))
+    resource = json.loads(raw)
+    bgp = resource.setdefault("spec", {}).setdefault("bgp", {})
+    if as_number is None:
+        bgp.pop("asNumber", None)
+    else:
+        bgp["asNumber"] = as_number
+    etcd.ctl(cp, "put", key, json.dumps(resource))
+
+
+def as_mismatch(node, topo):
+    _set_node_as(node, topo, topo["as_number"] + 1)
+    _wait("%s: peers see Bad peer AS" % node["name"],
+          lambda: _peers_see(topo, node, lambda info: "Bad peer AS" in info or not info.startswith("Established")))
+
+
+def as_restore(node, topo):
+    _set_node_as(node, topo, None)
+    convergence.wait_converged(topo)
+
+
+# ------------------------------------------------------------------------------ port-taken
+def _listening_179(name):
+    out = host.in_host(name, ["ss", "-Hltn", "sport", "=", ":179"], check=False).stdout
+    return bool(out.strip()), out.strip()
+
+
+def take_port(node, topo):
+    name = node["name"]
+    calico_service.stop(node)
+    _wait("%s: BIRD gone" % name, lambda: (not _listening_179(name)[0], _listening_179(name)[1]), timeout=15)
+    host.spawn(name, PORT_HOLDER, ["/usr/bin/python3", "-c", LISTENER])
+    _wait("%s: port holder listening" % name, lambda: _listening_179(name), timeout=10, step=0.1)
+    calico_service.start(node, topo)
+
+    def bird_failed():
+        rows = bird_status.protocols(name) or []
+        return bool(rows) and all("No listening socket" in r["info"] for r in rows), rows
+    _wait("%s: BIRD without listening socket" % name, bird_failed)
+
+
+def free_port(node, topo):
+    name = node["name"]
+    calico_service.stop(node)
+    pid = host.service_pid(name, PORT_HOLDER)
+    if pid:
+        netns.kill([pid])
+        netns.wait_gone([pid], 5)
+    calico_service.start(node, topo)
+    convergence.wait_converged(topo)
+
+
+# ------------------------------------------------------------------------------ hostname-change
+def _set_hostname(name, new):
+    host.in_host(name, ["hostname", new])
+
+
+def rename_host(node, topo):
+    name = node["name"]
+    mark = calico_service.log_mark(node)
+    calico_service.stop(node)
+    _set_hostname(name, RENAMED % name)
+    calico_service.start(node, topo)
+    _wait("%s: calico-node hits the address conflict" % name,
+          lambda: ("already using the IPv4 address" in calico_service.log(node, mark), calico_service.log(node, mark)[-300:]))
+
+
+def restore_hostname(node, topo):
+    calico_service.stop(node)
+    _set_hostname(node["name"], node["name"])
+    calico_service.start(node, topo)
+    convergence.wait_converged(topo)
+
+
+# ------------------------------------------------------------------------------ mtu
+def _set_mtu(node, mtu):
+    host.in_host(node["name"], ["ip", "link", "set", "dev", node["nic"], "mtu", str(mtu)])
+
+
+def lower_mtu(node, topo):
+    _set_mtu(node, LOW_MTU)
+
+
+def restore_mtu(node, topo):
+    _set_mtu(node, DEFAULT_MTU)
+
+
+FAULTS = {
+    "bgp-blocked": (block_bgp, unblock_bgp),
+    "as-mismatch": (as_mismatch, as_restore),
+    "port-taken": (take_port, free_port),
+    "hostname-change": (rename_host, restore_hostname),
+    "mtu": (lower_mtu, restore_mtu),
+}
+
+
+# ------------------------------------------------------------------------------ remove
+def remove(name):
+    """Host NAME is gone for good: every process of it stops, its namespace goes, and the
+    inventory no longer lists it. Its Calico node and blocks stay in etcd (stale)."""
+    current = state_mod.load()
+    if not current:
+        raise LabError("no lab is up")
+    topo = current["topology"]
+    node = node_by_name(topo, name)
+    if node["control_plane"]:
+        raise LabError("%s runs etcd (the control plane): removing it would remove the datastore" % name)
+    if node["docker"]:
+        docker_engine.stop(name)
+    victims = netns.pids_in(netns_of(name)) | host.holder_family(name)
+    netns.kill(victims)
+    left = netns.wait_gone(victims, 10)
+    if left:
+        raise LabError("remove %s: processes survived SIGKILL: %s" % (name, sorted(left)))
+    for line in open("/proc/self/mounts", encoding="utf-8").read().splitlines():
+        point = line.split()[1]
+        if point.startswith(host_dir(name) + "/"):
+            state_mod.run(["umount", "-l", point], check=False)
+    netns.delete(netns_of(name))
+    current.setdefault("topology_full", json.loads(json.dumps(topo)))   # what `lab reset` brings back
+    topo["nodes"] = [n for n in topo["nodes"] if n["name"] != name]
+    current.setdefault("removed", []).append(name)
+    state_mod.save(current)
+    inventory.write(topo)
+    return node
