@@ -50,15 +50,20 @@ def _wait(what, check, timeout=45, step=0.5):
     raise LabError("%s: not reached in %ds (%s)" % (what, timeout, last))
 
 
-def _peers_see(topo, node, predicate):
-    """(all calico peers' protocol for NODE satisfy PREDICATE(info), what they show)."""
+def _pairs_show(topo, node, words):
+    """(every pair NODE<->peer shows one of WORDS in the info of one of its two ends, what they show).
+
+    Calico's mesh makes one end of each pair passive (it never connects), so the evidence of a
+    failure is on whichever end tried."""
+    own = {r["peer"]: r["info"] for r in bird_status.protocols(node["name"]) or []}
     seen = {}
     for other in topo["nodes"]:
         if other["name"] == node["name"] or not other["calico"]:
             continue
-        rows = [r for r in bird_status.protocols(other["name"]) or [] if r["peer"] == node["ip"]]
-        seen[other["name"]] = rows[0]["info"] if rows else None
-    return all(v is not None and predicate(v) for v in seen.values()), seen
+        rows = [r["info"] for r in bird_status.protocols(other["name"]) or [] if r["peer"] == node["ip"]]
+        seen[other["name"]] = (own.get(other["ip"]), rows[0] if rows else None)
+    ok = all(any(info and any(w in info for w in words) for info in pair) for pair in seen.values())
+    return ok, seen
 
 
 # ------------------------------------------------------------------------------ bgp-blocked
@@ -77,8 +82,7 @@ def block_bgp(node, topo):
     for chain in ("INPUT", "OUTPUT"):
         _iptables(name, "-I", chain, "-j", CHAIN)
     bird_status.birdc(name, "enable", '"Mesh_*"')
-    _wait("%s: peers refused" % name,
-          lambda: _peers_see(topo, node, lambda info: not info.startswith("Established")))
+    _wait("%s: every pair refused" % name, lambda: _pairs_show(topo, node, ("Connection refused", "timed out")))
 
 
 def unblock_bgp(node, topo):
@@ -109,8 +113,7 @@ def _set_node_as(node, topo, as_number):
 
 def as_mismatch(node, topo):
     _set_node_as(node, topo, topo["as_number"] + 1)
-    _wait("%s: peers see Bad peer AS" % node["name"],
-          lambda: _peers_see(topo, node, lambda info: "Bad peer AS" in info or not info.startswith("Established")))
+    _wait("%s: every pair sees Bad peer AS" % node["name"], lambda: _pairs_show(topo, node, ("Bad peer AS",)))
 
 
 def as_restore(node, topo):
