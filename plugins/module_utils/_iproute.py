@@ -316,7 +316,11 @@ def _routes_without_json(run_command, ip, flag, table, family, out):
     """
     text = to_text(out)
     if text.lstrip()[:1] not in ("[", "{"):
-        return parse_routes_text(text, table, family), None
+        routes = parse_routes_text(text, table, family)
+        if not routes and text.strip():
+            return routes, ("`ip -json route` printed text with no %s route of table %s in it: %r"
+                            % (family, table, text.strip()[:200]))
+        return routes, None
     args = [ip, flag, "route", "show", "table", to_text(table)]
     again, err = run_ok(run_command, args)
     if again is None:
