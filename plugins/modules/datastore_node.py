@@ -136,8 +136,9 @@ diff:
   description: Before and after, when run with C(--diff).
   returned: when diff mode is on
   type: dict
-  sample: {before: {node: hp, exists: true, ipv4_address: 192.168.1.172/24, blocks: [172.16.3.0/24]},
-           after: {node: hp, exists: false, ipv4_address: null, blocks: []}}
+  sample: {before: {node: hp, exists: true, ipv4_address: 192.168.1.172/24, blocks: [172.16.3.0/24],
+                    keys: [/calico/resources/v3/projectcalico.org/nodes/hp]},
+           after: {node: hp, exists: false, ipv4_address: null, blocks: [], keys: []}}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -208,8 +209,8 @@ def main():
     except (DatastoreError, KubectlError) as exc:
         module.fail_json(msg="deleting Calico node %s from the %s datastore failed: %s" % (name, datastore, exc))
     before = {"node": name, "exists": plan["exists"], "ipv4_address": plan["ipv4_address"],
-              "blocks": plan["blocks"] + plan["blocks_kept"]}
-    after = {"node": name, "exists": False, "ipv4_address": None, "blocks": list(plan["blocks_kept"])}
+              "blocks": plan["blocks"] + plan["blocks_kept"], "keys": list(plan["keys"])}
+    after = {"node": name, "exists": False, "ipv4_address": None, "blocks": list(plan["blocks_kept"]), "keys": []}
     result = dict(changed=changed, node=name, datastore=datastore, deleted=plan["keys"], blocks=plan["blocks"],
                   blocks_kept=plan["blocks_kept"])
     if module._diff:
