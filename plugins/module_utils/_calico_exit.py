@@ -38,6 +38,8 @@ _KINDS = (
                                          r"|etcd unreachable|connection to the datastore", re.IGNORECASE)),
     ("invalid_autodetection", re.compile(r"Invalid IP autodetection method|Couldn't autodetect|Invalid interface regex")),
 )
+# The first line calico-node's start-up logs: only the newest run's lines count.
+_START = re.compile(r"Early log level set to")
 _STOPPED = re.compile(r"calico-node stopped|Received SIGTERM|Shutting down", re.IGNORECASE)
 _SUMMARY = {
     "address_conflict": "it conflicts with another Calico node",
@@ -61,10 +63,14 @@ def _message(line):
 
 def exit_reason(lines, tail=TAIL):
     """calico-node's newest log LINES (oldest first) -> {kind, summary, line, detail, node_name,
-    conflict} or None when the lines say nothing. ``detail`` is the error text (a log field
+    conflict} or None when the lines say nothing. Only the newest run counts (from the last
+    "Early log level set to ..." line on), so an error healed by a restart is forgotten. ``detail`` is the error text (a log field
     ``error=`` when there is one); ``conflict`` = {node, address} for address_conflict;
     ``node_name`` is the name calico-node last said it runs as."""
     lines = [to_text(line).rstrip() for line in (lines or []) if to_text(line).strip()]
+    starts = [i for i, line in enumerate(lines) if _START.search(line)]
+    if starts:
+        lines = lines[starts[-1]:]
     node_name = None
     for line in lines:
         match = _NAME.search(line)

@@ -53,3 +53,12 @@ def test_nothing_to_say(lines):
 def test_only_the_tail_counts():
     lines = ["x [FATAL][1] a.go 1: Hit error connecting to datastore"] + ["x [INFO][1] a.go 1: ok"] * 60
     assert exit_reason(lines) is None
+
+
+def test_only_the_newest_run_counts():
+    restarted = CONFLICT + [
+        "2026-11-25 14:41:00.000 [INFO][1] startup/startup.go 251: Early log level set to info",
+        "2026-11-25 14:41:00.100 [INFO][1] startup/startup.go 279: Determined node name: hp",
+        "Calico node started successfully"]
+    assert exit_reason(restarted) is None
+    assert exit_reason(restarted[:-2] + CONFLICT)["kind"] == "address_conflict"
