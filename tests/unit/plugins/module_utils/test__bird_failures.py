@@ -10,7 +10,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import (
     split_version,
 )
 
-from _fakes import fixture_bytes, fixture_text
+from fixtures import fixture_bytes, fixture_text
 
 TAGS = ("bird_1.6.8", "bird2_2.0.12")
 

@@ -5,7 +5,7 @@ import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_exit import exit_reason
 
-from _fakes import fixture_text
+from fixtures import fixture_text
 
 CONFLICT = [
     "2026-11-25 14:40:01.100 [INFO][1] startup/startup.go 275: Using hostname as node name",

@@ -13,7 +13,7 @@ import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.modules import datastore_node
 
-from _module_args import run_module
+from run_module import run_module
 
 NODES = "/calico/resources/v3/projectcalico.org/nodes/"
 ETCD = shutil.which("etcd")
@@ -108,7 +108,7 @@ def test_unreachable_etcd_and_bad_names(monkeypatch):
 
 
 def test_kubernetes_path(monkeypatch, tmp_path):
-    from _fake_kubectl import calls, install
+    from fake_kubectl import calls, install
     nodes = tmp_path / "nodes.json"
     nodes.write_text(json.dumps({"items": [{"metadata": {"name": "hp", "annotations": {
         "projectcalico.org/IPv4Address": "192.168.1.172/24"}}}, {"metadata": {"name": "ml"}}]}))
