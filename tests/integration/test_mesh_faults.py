@@ -5,23 +5,12 @@ in place, so the whole file costs one `lab up` (shared) plus a few seconds per m
 
 `lab remove hp` cannot be healed in place: that test marks the lab dirty (the next user of the
 lab gets a fresh one). The two-modes test runs on the outage lab (ai on 172.19.0.1)."""
-import json
-import os
-import re
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-INVENTORY = os.path.join(REPO, ".lab", "inventory.yml")
+from labtools import load_report, playbook, recap
 
 pytestmark = pytest.mark.lab
-
-
-def playbook(lab_shell, name, *extra, timeout=900):
-    cmd = ["ansible-playbook", "-i", INVENTORY, os.path.join(REPO, "playbooks", name + ".yml")] + list(extra)
-    proc = lab_shell(cmd, timeout=timeout)
-    proc.output = proc.stdout + proc.stderr
-    return proc
 
 
 def diagnose(lab_shell, tmp_path, name, *extra):
@@ -29,8 +18,7 @@ def diagnose(lab_shell, tmp_path, name, *extra):
     proc = playbook(lab_shell, "diagnose", "-e", "meshdoctor_report_dir=" + out, "-e", "meshdoctor_fail_on=never",
                     *extra)
     assert proc.returncode == 0, proc.output
-    with open(os.path.join(out, "report.json"), encoding="utf-8") as handle:
-        return json.load(handle)
+    return load_report(out)
 
 
 def causes(report, severity="error"):
@@ -121,8 +109,8 @@ def test_removed_host_is_a_stale_node_and_remediate_deletes_it(healthy_seed_lab,
 
     again = playbook(lab_shell, "remediate", *delete)
     assert again.returncode == 0, again.output
-    assert re.findall(r"changed=(\d+)", again.output) and set(re.findall(r"changed=(\d+)", again.output)) == {"0"}, \
-        again.output
+    counts = recap(again.output)
+    assert counts and all(c["changed"] == 0 for c in counts.values()), again.output
 
 
 def test_blocked_node_and_wrong_address_node_are_two_causes(seed_lab_outage, lab_shell, tmp_path):

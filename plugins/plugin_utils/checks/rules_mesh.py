@@ -116,7 +116,7 @@ def stale_sentence(ctx, node, found):
                                                     "s" if ev.get("sessions_down") == 1 else "")
     cause = _cause(ctx, None, "STALE_CALICO_NODE", "error", found, head, fix, text=text)
     cause.update(node=name, message="%s: %s; %s; %s." % (name, head, text, fix), detected_address=ev.get("address"),
-                 addresses=[ev.get("address")], sessions_down=ev.get("sessions_down") or 0)
+                 addresses=[ev.get("address")], sessions_down=ev.get("sessions_down") or 0, blocks=list(blocks))
     return cause
 
 

@@ -84,3 +84,18 @@ def test_unexplained_session_is_told_per_pair():
                  "node-3 (%s) sees Passive" % node_address(3), "probe connected"):
         assert word in text, (word, text)
     assert "sessions are down" not in text
+
+
+def test_plan_deletes_only_named_stale_nodes():
+    from ansible_collections.meshdoctor.calico.plugins.plugin_utils._plan import make_plan
+
+    analysis, dummy = SCENARIOS["STALE_CALICO_NODE"]()
+    plan = make_plan(analysis.cluster, analysis.root_causes, delete_stale=["node-9", "node-2", "long-gone"])
+    assert [s["node"] for s in plan["stale_nodes"]] == ["node-9"] and plan["stale_nodes"][0]["blocks"]
+    assert plan["delete"] == ["node-9"]
+    assert plan["delete_refused"] == [{"node": "node-2", "reason": "Calico node node-2 is not stale: it is a host of "
+                                                                     "the play"}]
+    assert plan["hosts"] == [] and plan["not_repaired"] == []
+    assert "Delete the stale Calico node node-9" in plan["text"]
+    untouched = make_plan(analysis.cluster, analysis.root_causes)
+    assert untouched["delete"] == [] and [c["code"] for c in untouched["not_repaired"]] == ["STALE_CALICO_NODE"]
