@@ -213,7 +213,8 @@ plan:
       M(meshdoctor.calico.calico_node) with O(meshdoctor.calico.calico_node#module:state=converged) - C(expected_peers)
       (the other nodes' addresses; absent without a node-to-node mesh) and C(expected_routes) (the other
       nodes' blocks, C(dst), with the gateways that count, C(via)). Hosts an error root cause names that
-      the plan does not repair are left out. Empty when nothing is planned.
+      the plan does not repair are left out. Empty when nothing is planned. When stale nodes are deleted,
+      C(expected_peers) is left out (every mesh session counts, so the wait lasts until their protocols are gone).
     - C(stale_nodes) - the stale Calico nodes found (C(node), C(address), C(blocks), C(message)); C(delete) - those
       of them O(delete_stale) names, which the remediate role deletes; C(delete_refused) - names of O(delete_stale)
       that are datastore nodes but not stale (C(node), C(reason)).

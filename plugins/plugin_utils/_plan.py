@@ -57,12 +57,13 @@ def _bridges(node, causes):
     return out
 
 
-def _converge(cluster, errors, hosts):
+def _converge(cluster, errors, hosts, every_mesh=False):
     """{host: {"expected_peers": [...], "expected_routes": [{"dst", "via"}]}} for the play hosts
     the repair should leave whole. A node an error root cause names that the plan leaves alone
     is left out everywhere (as waiter, peer and block owner): nothing in the run brings it
     back, and the closing diagnose reports it. Without a node-to-node mesh (route reflectors)
-    the peers are not the nodes: expected_peers is left out, so every BGP session counts."""
+    the peers are not the nodes: expected_peers is left out, so every BGP session counts; so it
+    is with EVERY_MESH (stale nodes deleted: the wait lasts until their protocols are gone)."""
     left_broken = {h for c in errors for h in _cause_hosts(c)}.difference(hosts)
     members = [node for node in cluster.nodes
                if node.host not in left_broken and (node.expected or node.calico_address)]
@@ -76,7 +77,7 @@ def _converge(cluster, errors, hosts):
             {"dst": block, "via": [bare(gateway)] + ([alternates[block]] if block in alternates else [])}
             for block, gateway in sorted(gateway_of.items())
             if owner[block] in names and owner[block] != node.name and block not in own]}
-        if mesh:
+        if mesh and not every_mesh:
             wait["expected_peers"] = [bare(o.expected or o.calico_address) for o in members if o is not node]
         out[node.host] = wait
     return out
@@ -153,6 +154,6 @@ def make_plan(cluster, causes, plan_hosts=None, delete_stale=None):
         "delete_refused": refused,
         "bridges_in_use": in_use,
         "pin_needed": bool(in_use),
-        "converge": _converge(cluster, errors, hosts) if hosts else {},
+        "converge": _converge(cluster, errors, hosts, every_mesh=bool(delete)) if hosts or delete else {},
         "text": text,
     }

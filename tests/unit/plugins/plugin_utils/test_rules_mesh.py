@@ -97,5 +97,8 @@ def test_plan_deletes_only_named_stale_nodes():
                                                                      "the play"}]
     assert plan["hosts"] == [] and plan["not_repaired"] == []
     assert "Delete the stale Calico node node-9" in plan["text"]
+    # every node then waits until all its mesh sessions are Established: node-9's protocol gone
+    assert sorted(plan["converge"]) == ["node-1", "node-2", "node-3", "node-4"]
+    assert not any("expected_peers" in wait for wait in plan["converge"].values())
     untouched = make_plan(analysis.cluster, analysis.root_causes)
     assert untouched["delete"] == [] and [c["code"] for c in untouched["not_repaired"]] == ["STALE_CALICO_NODE"]
