@@ -141,8 +141,8 @@ def make_plan(cluster, causes, plan_hosts=None, delete_stale=None):
     if outside:
         text += " Not in the play, left out: %s." % ", ".join(outside)
     if delete:
-        text += " Delete the stale Calico node%s %s from the datastore." % ("s" if len(delete) > 1 else "",
-                                                                           ", ".join(delete))
+        plural = "s" if len(delete) > 1 else ""
+        text += " Delete the stale Calico node%s %s from the datastore." % (plural, ", ".join(delete))
     return {
         "hosts": hosts,
         "by_host": by_host,

@@ -1,12 +1,16 @@
 """Mesh faults of issue 13, each an (apply, heal) pair on one lab host, plus `remove`.
 
-| fault | apply | heal |
-|---|---|---|
-| bgp-blocked | an iptables chain in the host's netns rejects TCP 179 in and out; its BIRD's mesh protocols are cycled so the block bites now, not at the 240 s hold timer | the chain goes |
-| as-mismatch | the host's Node gets `spec.bgp.asNumber` = global + 1 in etcd; its calico-node renders `local as` from it, the peers keep the global AS | the field goes |
-| port-taken | a listener takes 0.0.0.0:179 before calico-node (and BIRD) start again | listener stopped, calico-node restarted |
-| hostname-change | the host's name becomes `<name>.cluster.internal` and calico-node restarts: it registers under the new name and hits "already using the IPv4 address" | old name back, calico-node restarted |
-| mtu | the host's NIC MTU drops to 1280 (the peers keep 1500) | 1500 again |
+- bgp-blocked: an iptables chain in the host's netns rejects TCP 179 in and out; its BIRD's
+  mesh protocols are cycled so the block bites now, not at the 240 s hold timer. Heal: the
+  chain goes.
+- as-mismatch: the host's Node gets `spec.bgp.asNumber` = global + 1 in etcd; its calico-node
+  renders `local as` from it, the peers keep the global AS. Heal: the field goes.
+- port-taken: a listener takes 0.0.0.0:179 before calico-node (and BIRD) start again. Heal:
+  listener stopped, calico-node restarted.
+- hostname-change: the host's name becomes `<name>.cluster.internal` and calico-node restarts:
+  it registers under the new name and hits "already using the IPv4 address". Heal: old name
+  back, calico-node restarted.
+- mtu: the host's NIC MTU drops to 1280 (the peers keep 1500). Heal: 1500 again.
 
 `remove NODE`: the host is gone for good (processes, namespace, inventory entry); its Calico
 node and blocks stay in etcd.

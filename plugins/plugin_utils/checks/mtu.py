@@ -32,8 +32,8 @@ def _too_big(node, mtu):
 @register("mtu",
           Code("MTU_MISMATCH", "warning", "the MTU of the NIC holding the node's expected address is below its peers' "
                "NICs', or a Calico interface (tunl0, vxlan.calico, wireguard.cali, cali*) has an MTU that does not fit "
-               "in it with the tunnel's overhead", ("interface", "mtu", "peer_mtus", "larger_peers",
-                                                   "calico_interfaces")))
+               "in it with the tunnel's overhead",
+               ("interface", "mtu", "peer_mtus", "larger_peers", "calico_interfaces")))
 def check_mtu(ctx):
     """MTU_MISMATCH: packets the peers send may not fit through this node's NIC."""
     mtus = {node.name: _nic_mtu(node) for node in ctx.cluster.nodes if node.facts is not None}

@@ -111,9 +111,8 @@ def stale_sentence(ctx, node, found):
         item["message"].split("answers nobody: ", 1)[-1])
     fix = ("if its host is gone for good, delete it from the datastore (remediate with "
            "-e '{\"meshdoctor_delete_stale_nodes\": [\"%s\"]}', or calicoctl delete node %s)" % (name, name))
-    text = "%d BGP session%s still point%s at it" % (ev.get("sessions_down") or 0,
-                                                    "" if ev.get("sessions_down") == 1 else "s",
-                                                    "s" if ev.get("sessions_down") == 1 else "")
+    count = ev.get("sessions_down") or 0
+    text = "%d BGP session%s still point%s at it" % (count, "" if count == 1 else "s", "s" if count == 1 else "")
     cause = _cause(ctx, None, "STALE_CALICO_NODE", "error", found, head, fix, text=text)
     cause.update(node=name, message="%s: %s; %s; %s." % (name, head, text, fix), detected_address=ev.get("address"),
                  addresses=[ev.get("address")], sessions_down=ev.get("sessions_down") or 0, blocks=list(blocks))

@@ -8,8 +8,10 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._port_owner impo
 
 from fixtures import fixture_text
 
-TCP6 = ("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-        "   0: 00000000000000000000000001000000:00B3 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0\n")
+TCP6 = ("  sl  local_address                         remote_address                        st tx_queue rx_queue tr "
+        "tm->when retrnsmt   uid  timeout inode\n"
+        "   0: 00000000000000000000000001000000:00B3 00000000000000000000000000000000:0000 0A 00000000:00000000 "
+        "00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0\n")
 
 
 def test_parse_recorded_proc_net_tcp():

@@ -72,8 +72,8 @@ def test_unexplained_session_is_told_per_pair():
     for src, dst, state in (("node-2", "node-3", ("start", "Active", "Socket: Connection reset by peer")),
                             ("node-3", "node-2", ("start", "Passive", None))):
         facts = own_facts(hv, src)
-        protocol_to(facts, node_address(int(dst[-1]))).update(state=state[0], bgp_state=state[1],
-                                                               last_error=state[2], info=state[1])
+        proto = protocol_to(facts, node_address(int(dst[-1])))
+        proto.update(state=state[0], bgp_state=state[1], last_error=state[2], info=state[1])
         facts["probe"] = {"port": 179, "timeout": 1.0, "duration_s": 0.01,
                           "peers": {node_address(int(dst[-1])): {"result": "connected", "detail": None, "seconds": 0}}}
     analysis = run(hv, ds)
@@ -93,8 +93,8 @@ def test_plan_deletes_only_named_stale_nodes():
     plan = make_plan(analysis.cluster, analysis.root_causes, delete_stale=["node-9", "node-2", "long-gone"])
     assert [s["node"] for s in plan["stale_nodes"]] == ["node-9"] and plan["stale_nodes"][0]["blocks"]
     assert plan["delete"] == ["node-9"]
-    assert plan["delete_refused"] == [{"node": "node-2", "reason": "Calico node node-2 is not stale: it is a host of "
-                                                                     "the play"}]
+    reason = "Calico node node-2 is not stale: it is a host of the play"
+    assert plan["delete_refused"] == [{"node": "node-2", "reason": reason}]
     assert plan["hosts"] == [] and plan["not_repaired"] == []
     assert "Delete the stale Calico node node-9" in plan["text"]
     # every node then waits until all its mesh sessions are Established: node-9's protocol gone
