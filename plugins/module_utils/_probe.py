@@ -114,8 +114,8 @@ def probe_facts(addresses, own_addresses=(), port=BGP_PORT, timeout=DEFAULT_TIME
 
     The node's own addresses are left out (a node does not peer with itself).
     """
-    own = set(str(a).split("/")[0] for a in own_addresses)
-    targets = sorted(set(str(a).split("/")[0] for a in addresses if a) - own)
+    own = set(str(a).split("/", 1)[0] for a in own_addresses)
+    targets = sorted(set(str(a).split("/", 1)[0] for a in addresses if a) - own)
     started = time.time()
     peers = probe(targets, port, timeout) if targets else {}
     return {"port": port, "timeout": timeout, "peers": peers, "duration_s": round(time.time() - started, 3)}

@@ -29,10 +29,15 @@ description:
     C(meshdoctor_delete_stale_nodes) names).
 author:
   - meshdoctor maintainers (@meshdoctor)
+extends_documentation_fragment:
+  - meshdoctor.calico.datastore
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
+    details: Reports what would be deleted (RV(deleted)) and deletes nothing.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
   platform:
     description: Any host that reaches the datastore.
@@ -44,41 +49,12 @@ options:
     type: str
     required: true
   state:
-    description: Only C(absent) is supported.
+    description: Only V(absent) is supported.
     type: str
     choices: [absent]
     default: absent
-  datastore:
-    description:
-      - Which datastore. C(auto) uses etcdv3 when O(etcd_endpoints) is given, else Kubernetes.
-    type: str
-    choices: [auto, kubernetes, etcdv3]
-    default: auto
-  etcd_endpoints:
-    description: etcd client URLs, tried in order until one answers.
-    type: list
-    elements: str
-    default: []
-  etcd_ca_cert:
-    description: CA certificate to verify etcd's server certificate with.
-    type: path
-  etcd_cert:
-    description: Client certificate for etcd.
-    type: path
-  etcd_key:
-    description: Private key of O(etcd_cert).
-    type: path
-  kubectl:
-    description: The C(kubectl) program (a name looked up on PATH, or a path).
-    type: str
-    default: kubectl
-  kubeconfig:
-    description: Kubeconfig file for O(kubectl).
-    type: path
-  timeout:
-    description: Seconds to wait for each etcd answer.
-    type: float
-    default: 5
+notes:
+  - With O(datastore=auto), etcdv3 is used when O(etcd_endpoints) is given, else Kubernetes.
 seealso:
   - module: meshdoctor.calico.datastore_info
   - module: meshdoctor.calico.mesh_check
@@ -143,7 +119,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import DatastoreError
+from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import OPTIONS_REQUIRED_BY, OPTIONS_SPEC, DatastoreError
 from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore_delete import (
     EtcdGateway,
     etcd_apply,
@@ -177,22 +153,10 @@ def _kubernetes(module, name):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["absent"], default="absent"),
-            datastore=dict(type="str", choices=["auto", "kubernetes", "etcdv3"], default="auto"),
-            etcd_endpoints=dict(type="list", elements="str", default=[]),
-            etcd_ca_cert=dict(type="path"),
-            etcd_cert=dict(type="path"),
-            etcd_key=dict(type="path", no_log=False),
-            kubectl=dict(type="str", default="kubectl"),
-            kubeconfig=dict(type="path"),
-            timeout=dict(type="float", default=5),
-        ),
-        required_by={"etcd_key": "etcd_cert"},
-        supports_check_mode=True,
-    )
+    argument_spec = dict(name=dict(type="str", required=True),
+                         state=dict(type="str", choices=["absent"], default="absent"))
+    argument_spec.update(OPTIONS_SPEC)
+    module = AnsibleModule(argument_spec=argument_spec, required_by=OPTIONS_REQUIRED_BY, supports_check_mode=True)
     name = module.params["name"].strip()
     if not name or "/" in name:
         module.fail_json(msg="name must be a Calico node name (no '/'), got %r" % module.params["name"])

@@ -129,9 +129,9 @@ options:
     default: []
   delete_stale:
     description:
-      - Calico node names RV(plan) may delete from the datastore (RV(plan.delete)), each only when the
+      - Calico node names RV(plan) may delete from the datastore (its C(delete) list), each only when the
         analysis found it stale (C(STALE_CALICO_NODE)); a named node that is in the datastore but not stale is
-        refused (RV(plan.delete_refused)), one that is not in the datastore (any more) is left alone.
+        refused (its C(delete_refused) list), one that is not in the datastore (any more) is left alone.
     type: list
     elements: str
     default: []

@@ -22,7 +22,7 @@ def full_listener(address, port):
     """A listener that accepts nothing and whose queue is full: further SYNs go unanswered."""
     sock = listener(address, port, backlog=0)
     fillers = []
-    for _ in range(3):
+    for dummy in range(3):
         client = socket.socket()
         client.setblocking(False)
         client.connect_ex((address, port))
