@@ -36,6 +36,12 @@ def probe_targets(addresses, bird):
     return out
 
 
+def established_peers(bird):
+    """The peer addresses BIRD has an Established BGP session with (never probed)."""
+    return [proto["peer_address"] for family in ("ipv4", "ipv6") for proto in (bird.get(family) or {}).get("protocols") or ()
+            if proto.get("peer_address") and proto.get("bgp_state") == "Established"]
+
+
 def own_addresses(interfaces):
     return [a["address"] for iface in interfaces for fam in ("ipv4", "ipv6") for a in iface.get(fam) or ()]
 
@@ -68,7 +74,8 @@ def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version
     warnings.extend(more)
     probed = None
     if probe:
-        probed = probe_facts(probe_targets(probe_addresses, bird), own_addresses(interfaces), BGP_PORT, probe_timeout)
+        probed = probe_facts(probe_targets(probe_addresses, bird), own_addresses(interfaces), BGP_PORT, probe_timeout,
+                             established=established_peers(bird))
 
     calico, more = calico_node_state(run_command, docker_socket, log_lines,
                                      docker_api=api if docker["docker_available"] else None,

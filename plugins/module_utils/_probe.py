@@ -13,7 +13,8 @@ is closed as soon as it answers (nothing is sent). The result per address is one
   rejects), or the local packet filter rejected the SYN;
 - ``timed_out``: no answer within the timeout (a filter drops, or the host is gone);
 - ``unreachable``: no route, or ICMP host/network unreachable;
-- ``error``: anything else (the detail says what).
+- ``error``: anything else (the detail says what);
+- ``established``: not probed, BIRD has an Established session with it (see probe_facts).
 
 Standard library only; it never raises on what the network answers.
 """
@@ -109,13 +110,20 @@ def probe(addresses, port=BGP_PORT, timeout=DEFAULT_TIMEOUT):
     return results
 
 
-def probe_facts(addresses, own_addresses=(), port=BGP_PORT, timeout=DEFAULT_TIMEOUT):
+def probe_facts(addresses, own_addresses=(), port=BGP_PORT, timeout=DEFAULT_TIMEOUT, established=()):
     """node_facts' `probe` part: {"port", "timeout", "peers": {address: result}, "duration_s"}.
 
-    The node's own addresses are left out (a node does not peer with itself).
+    The node's own addresses are left out (a node does not peer with itself). ESTABLISHED: the
+    peers this node's BIRD has an Established session with; they are not connected to (result
+    ``established``): BIRD with graceful restart, as Calico configures it, takes a new
+    connection from a peer it is Established with for that peer restarting and resets the
+    session (seen in the lab), so probing them would break what diagnose only looks at.
     """
     own = set(str(a).split("/", 1)[0] for a in own_addresses)
-    targets = sorted(set(str(a).split("/", 1)[0] for a in addresses if a) - own)
+    targets = set(str(a).split("/", 1)[0] for a in addresses if a) - own
+    up = targets.intersection(str(a) for a in established)
     started = time.time()
-    peers = probe(targets, port, timeout) if targets else {}
+    peers = probe(sorted(targets - up), port, timeout) if targets - up else {}
+    for address in up:
+        peers[address] = {"result": "established", "detail": "BGP session Established: not probed", "seconds": 0.0}
     return {"port": port, "timeout": timeout, "peers": peers, "duration_s": round(time.time() - started, 3)}

@@ -73,6 +73,9 @@ options:
         (C(ansible_facts.meshdoctor.probe)). The peers are O(probe_addresses) plus every peer
         BIRD is configured with. Nothing is sent; each connection is closed as soon as it
         answers. V(false) leaves C(probe) null.
+      - Peers BIRD has an Established session with are not connected to (result C(established)),
+        because BIRD with graceful restart, as Calico configures it, would take the connection for
+        the peer restarting and reset the session.
     type: bool
     default: true
   probe_addresses:

@@ -62,7 +62,7 @@ def describe_end(end):
     text = "%s (%s) sees %s" % (end["node"], end["address"] or "no address", end["state"])
     if end["last_error"]:
         text += ', last error "%s"' % end["last_error"]
-    if end["probe"]:
+    if end["probe"] and end["probe"] != "established":     # established: BIRD's own session, not probed
         text += ", probe %s" % end["probe"].replace("_", " ")
     return text
 

@@ -22,8 +22,8 @@ def no_probe_traffic(monkeypatch):
     from ansible_collections.meshdoctor.calico.plugins.module_utils import _node_facts
     asked = []
 
-    def fake_probe(addresses, own, port, timeout):
-        asked.append((sorted(addresses), sorted(own), port, timeout))
+    def fake_probe(addresses, own, port, timeout, established=()):
+        asked.append((sorted(addresses), sorted(own), port, timeout, sorted(established)))
         return {"port": port, "timeout": timeout, "peers": {}, "duration_s": 0.0}
     monkeypatch.setattr(_node_facts, "probe_facts", fake_probe)
     return asked
@@ -55,7 +55,8 @@ def test_seed_ai(short_tmp, monkeypatch, tmp_path, no_probe_traffic):
     assert facts["autodetection"]["first_found"]["interface"] == "br-cddff8a3b81c"
     assert facts["routes"][1]["type"] == "blackhole"
     # the controller's expected addresses plus BIRD's peers (ai's BIRD still peers the others)
-    targets, own, port, timeout = no_probe_traffic[0]
+    targets, own, port, timeout, established = no_probe_traffic[0]
+    assert established == []      # ai's sessions are all down in the seed outage: every peer is probed
     assert set(targets) == {"192.168.1.196", "192.168.1.172", "192.168.1.121", "192.168.1.188"}
     assert "192.168.1.188" in own and "172.19.0.1" in own and (port, timeout) == (179, 0.5)
     assert isinstance(facts["bgp_listeners"], list) and facts["probe"]["port"] == 179

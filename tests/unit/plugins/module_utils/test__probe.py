@@ -93,5 +93,22 @@ def test_probe_facts_leaves_out_own_addresses():
     assert (facts["port"], facts["timeout"]) == (port, 0.5) and facts["duration_s"] < 0.5
 
 
+def test_established_peers_are_not_probed():
+    """BIRD resets an Established session when its peer opens a new connection (graceful
+    restart): those peers get `established` and no connection at all."""
+    sock = listener()
+    port = sock.getsockname()[1]
+    try:
+        facts = probe_facts(["127.0.0.1", "127.0.0.3"], port=port, timeout=0.5, established=["127.0.0.1"])
+        sock.settimeout(0.2)
+        with pytest.raises(socket.timeout):
+            sock.accept()          # nothing connected to the established peer's port
+    finally:
+        sock.close()
+    assert facts["peers"]["127.0.0.1"] == {"result": "established", "detail": "BGP session Established: not probed",
+                                           "seconds": 0.0}
+    assert facts["peers"]["127.0.0.3"]["result"] == "refused"
+
+
 def test_probe_facts_without_peers():
     assert probe_facts([], port=1)["peers"] == {}
