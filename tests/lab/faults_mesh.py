@@ -72,6 +72,35 @@ def _pairs_show(topo, node, words):
     return ok, seen
 
 
+def _node_healed(topo, node):
+    """(NODE's sessions with the peers it peers on their addresses are Established at both ends
+    and they route each other's blocks, what is still missing). Only NODE's own pairs count, so
+    a heal also settles on a lab that has another broken host (the outage's ai)."""
+    own = {r["peer"]: r["info"] for r in bird_status.protocols(node["name"]) or []}
+    peers, missing = [], []
+    for other in topo["nodes"]:
+        if other["name"] == node["name"] or not other["calico"] or other["ip"] not in own:
+            continue
+        theirs = [r["info"] for r in bird_status.protocols(other["name"]) or [] if r["peer"] == node["ip"]]
+        if not theirs:
+            continue   # the peer does not peer with NODE at its address: not NODE's pair
+        peers.append(other)
+        for who, info in ((node["name"], own[other["ip"]]), (other["name"], theirs[0])):
+            if not info.startswith("Established"):
+                missing.append("%s-%s: %s" % (who, other["name"] if who == node["name"] else node["name"], info))
+    if not peers:
+        return False, "no peer peers with %s" % node["name"]
+    if not missing:
+        missing = convergence.host_route_gaps(node, [node] + peers)
+        for other in peers:
+            missing += convergence.host_route_gaps(other, [other, node])
+    return not missing, missing
+
+
+def _wait_healed(topo, node):
+    _wait("%s: healed" % node["name"], lambda: _node_healed(topo, node), timeout=60, step=0.3)
+
+
 # ------------------------------------------------------------------------------ bgp-blocked
 def _iptables(name, *args, check=True):
     return host.in_host(name, ["iptables", "-w"] + list(args), check=check)
@@ -98,7 +127,7 @@ def unblock_bgp(node, topo):
             pass
     _iptables(name, "-F", CHAIN, check=False)
     _iptables(name, "-X", CHAIN, check=False)
-    convergence.wait_converged(topo)
+    _wait_healed(topo, node)
 
 
 # ------------------------------------------------------------------------------ as-mismatch
@@ -124,7 +153,7 @@ def as_mismatch(node, topo):
 
 def as_restore(node, topo):
     _set_node_as(node, topo, None)
-    convergence.wait_converged(topo)
+    _wait_healed(topo, node)
 
 
 # ------------------------------------------------------------------------------ port-taken
@@ -155,7 +184,7 @@ def free_port(node, topo):
         netns.kill([pid])
         netns.wait_gone([pid], 5)
     calico_service.start(node, topo)
-    convergence.wait_converged(topo)
+    _wait_healed(topo, node)
 
 
 # ------------------------------------------------------------------------------ hostname-change
@@ -177,7 +206,7 @@ def restore_hostname(node, topo):
     calico_service.stop(node)
     _set_hostname(node["name"], node["name"])
     calico_service.start(node, topo)
-    convergence.wait_converged(topo)
+    _wait_healed(topo, node)
 
 
 # ------------------------------------------------------------------------------ mtu
