@@ -42,10 +42,14 @@ _ROW = re.compile(
     r"(?:\s+(?P<info>.*?))?\s*$")
 _HEADING = re.compile(r"^\s*name\s+proto\s+table\s+state\s+since\s+info\s*$", re.IGNORECASE)
 _WELCOME = re.compile(r"^BIRD\s+(\S+)\s+ready\.?\s*$")
-_VERSION = re.compile(r"^BIRD\s+v?(\d\S*)\s*$")
+_VERSION = re.compile(r"^BIRD\s+(v?\d\S*)\s*$")
+# Calico's BIRD fork: "v0.3.3+birdv1.6.8" (fork release + the BIRD release it is built on).
+_FORK_VERSION = re.compile(r"^v?(?P<fork>\d[\w.-]*)\+bird-?v?(?P<bird>\d\S*)$")
 _ROUTER_ID = re.compile(r"Router ID is\s+(\S+)")
 _PEER_NAME = re.compile(r"^(Mesh|Node|Global)_(.+?)(?:_port_(\d+))?$")
 _NEIGHBOR = re.compile(r"^\s*Neighbor address:\s*(\S+)")
+_DETAIL_STATE = re.compile(r"^\s*BGP state:\s*(\S+)")
+_DETAIL_ERROR = re.compile(r"^\s*Last error:\s*(.+?)\s*$")
 
 
 class BirdError(Exception):
@@ -127,11 +131,34 @@ def decode_peer_name(name):
     return None, None
 
 
-def _split_bgp_info(info):
+def split_version(text):
+    """BIRD's version string -> (BIRD version, Calico fork version or None).
+
+    '1.6.8' -> ('1.6.8', None); 'v0.3.3+birdv1.6.8' (Calico's fork) -> ('1.6.8', '0.3.3');
+    anything else is kept as it is, without a leading 'v' before a digit.
+    """
+    text = to_text(text).strip()
+    match = _FORK_VERSION.match(text)
+    if match:
+        return match.group("bird"), match.group("fork")
+    if text[:1] == "v" and text[1:2].isdigit():
+        text = text[1:]
+    return (text or None), None
+
+
+def _split_bgp_info(info, state=None):
+    """BGP info column -> (bgp_state, last_error).
+
+    'Active        Socket: Connection refused' -> ('Active', 'Socket: Connection refused').
+    A protocol that is down prints its error in place of the BGP state (BIRD 1.6 and 2:
+    'down  13:25:20  Error: No listening socket'): -> ('Down', 'Error: No listening socket').
+    """
     if not info:
         return None, None
     words = info.split(None, 1)
     if words[0] not in BGP_STATES:
+        if state == "down":
+            return "Down", info.strip()
         return None, None
     error = words[1].strip() if len(words) > 1 else ""
     return words[0], (error or None)
@@ -161,7 +188,7 @@ def parse_protocol_row(line):
         "peer_type": None,
     }
     if proto.upper() == "BGP":
-        item["bgp_state"], item["last_error"] = _split_bgp_info(info)
+        item["bgp_state"], item["last_error"] = _split_bgp_info(info, item["state"])
         item["peer_type"], item["peer_address"] = decode_peer_name(name)
     return item
 
@@ -191,18 +218,33 @@ def parse_show_protocols(data):
             if row is not None:
                 protocols.append(row)
             continue
-        match = _NEIGHBOR.match(text)
-        if match and protocols and protocols[-1]["proto"].upper() == "BGP" and protocols[-1]["peer_address"] is None:
-            try:
-                protocols[-1]["peer_address"] = str(ipaddress.ip_address(match.group(1)))
-            except ValueError:
-                pass
+        if not protocols or protocols[-1]["proto"].upper() != "BGP":
+            continue
+        _detail(protocols[-1], text)
     return protocols
+
+
+def _detail(proto, text):
+    """One `show protocols all` detail line of a BGP protocol fills what its row left empty."""
+    match = _NEIGHBOR.match(text)
+    if match and proto["peer_address"] is None:
+        try:
+            proto["peer_address"] = str(ipaddress.ip_address(match.group(1)))
+        except ValueError:
+            pass
+        return
+    match = _DETAIL_STATE.match(text)
+    if match and proto["bgp_state"] is None and match.group(1) in BGP_STATES:
+        proto["bgp_state"] = match.group(1)
+        return
+    match = _DETAIL_ERROR.match(text)
+    if match and proto["last_error"] is None:
+        proto["last_error"] = match.group(1)
 
 
 def parse_show_status(data):
     """`show status` reply (or the welcome banner) -> dict with version, router_id, status, times."""
-    result = {"version": None, "router_id": None, "status": None, "server_time": None,
+    result = {"version": None, "fork_version": None, "router_id": None, "status": None, "server_time": None,
               "last_reboot": None, "last_reconfiguration": None}
     for code, text in parse_reply(data):
         text = text.strip()
@@ -210,7 +252,7 @@ def parse_show_status(data):
             continue
         match = _WELCOME.match(text) or _VERSION.match(text)
         if match and result["version"] is None:
-            result["version"] = match.group(1)
+            result["version"], result["fork_version"] = split_version(match.group(1))
             continue
         match = _ROUTER_ID.search(text)
         if match:
@@ -339,7 +381,7 @@ class BirdClient:
 
 
 def empty_state(path, reason=None):
-    return {"socket": path, "running": False, "reason": reason, "version": None,
+    return {"socket": path, "running": False, "reason": reason, "version": None, "fork_version": None,
             "router_id": None, "protocols": []}
 
 
@@ -360,6 +402,7 @@ def bird_state(path=DEFAULT_SOCKET, timeout=DEFAULT_TIMEOUT, details=True):
                 got = parse_show_status(reply)
                 status.update(dict((k, v) for k, v in got.items() if v is not None))
             state["version"] = status["version"]
+            state["fork_version"] = status["fork_version"]
             state["router_id"] = status["router_id"]
             reply = bird.command("show protocols")
             perror = reply_error(reply)

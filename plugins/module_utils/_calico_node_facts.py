@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_exit import exit_reason
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_log import (
     detected_ipv4,
     parse_log_evidence,
@@ -120,7 +121,7 @@ def deployment_from_cgroup(text):
 def empty_info(reason=None):
     return {"deployment": "none", "running": False, "reason": reason, "container_id": None, "image": None,
             "calico_version": None, "env": select_env({}), "autodetection_method": "first-found",
-            "log_evidence": [], "detected_address": None, "detected_interface": None}
+            "log_evidence": [], "detected_address": None, "detected_interface": None, "exit_reason": None}
 
 
 def finish_info(info, env, log_text=None, log_lines=None):
@@ -133,4 +134,5 @@ def finish_info(info, env, log_text=None, log_lines=None):
         log_lines = parse_log_lines(log_text) if log_text is not None else []
     info["log_evidence"] = parse_log_evidence(log_lines)
     info["detected_address"], info["detected_interface"] = detected_ipv4(info["log_evidence"])
+    info["exit_reason"] = exit_reason(log_lines)
     return info

@@ -299,9 +299,31 @@ def collect_routes(run_command, tables=("main",), families=("ipv4",), ip="ip"):
                 continue
             parsed = _loads_list(out or "[]")
             if parsed is None:
-                routes.extend(parse_routes_text(out, table, family))
-                warnings.append("`ip -json route` printed text (old iproute2?): parsed the %s routes of table %s as text"
-                                % (family, table))
+                more, warning = _routes_without_json(run_command, ip, flag, table, family, out)
+                routes.extend(more)
+                warnings.extend([warning] if warning else [])
                 continue
             routes.extend(parse_routes(out, table, family))
     return routes, warnings
+
+
+def _routes_without_json(run_command, ip, flag, table, family, out):
+    """Routes when `ip -json route` printed no JSON list -> (routes, warning or None).
+
+    iproute2 4.17-4.20 (Debian 10) prints invalid JSON (`{"blackhole","dst":...}`) as soon as a
+    non-unicast route exists, and every Calico node has a blackhole route: `ip route` is run
+    again without -json and its text parsed. Releases older than -json print text anyway.
+    """
+    text = to_text(out)
+    if text.lstrip()[:1] not in ("[", "{"):
+        routes = parse_routes_text(text, table, family)
+        if not routes and text.strip():
+            return routes, ("`ip -json route` printed text with no %s route of table %s in it: %r"
+                            % (family, table, text.strip()[:200]))
+        return routes, None
+    args = [ip, flag, "route", "show", "table", to_text(table)]
+    again, err = run_ok(run_command, args)
+    if again is None:
+        return [], ("`ip -json route` printed invalid JSON and `%s` failed: %s: no %s routes of table %s"
+                    % (" ".join(args), err, family, table))
+    return parse_routes_text(again, table, family), None

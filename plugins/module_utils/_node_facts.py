@@ -19,18 +19,44 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._common import u
 from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import read_datastore
 from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import DockerAPI, docker_info
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_interfaces, collect_routes
+from ansible_collections.meshdoctor.calico.plugins.module_utils._port_owner import listeners
+from ansible_collections.meshdoctor.calico.plugins.module_utils._probe import BGP_PORT, probe_facts
 
 SCHEMA = 1
 
 
+def probe_targets(addresses, bird):
+    """The addresses to probe: ADDRESSES (the peers' expected addresses, from the controller)
+    plus every BGP peer BIRD is configured with (a stale or wrongly addressed peer included)."""
+    out = [str(a) for a in addresses or () if a]
+    for family in ("ipv4", "ipv6"):
+        for proto in (bird.get(family) or {}).get("protocols") or ():
+            if proto.get("peer_address"):
+                out.append(proto["peer_address"])
+    return out
+
+
+def established_peers(bird):
+    """The peer addresses BIRD has an Established BGP session with (never probed)."""
+    return [proto["peer_address"] for family in ("ipv4", "ipv6") for proto in (bird.get(family) or {}).get("protocols") or ()
+            if proto.get("peer_address") and proto.get("bgp_state") == "Established"]
+
+
+def own_addresses(interfaces):
+    return [a["address"] for iface in interfaces for fam in ("ipv4", "ipv6") for a in iface.get(fam) or ()]
+
+
 def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version=None, log_lines=2000,
            route_tables=("main",), bird_timeout=2.0, docker_timeout=3.0, reach=None, datastore=None,
-           get_bin_path=None):
+           get_bin_path=None, probe=True, probe_addresses=(), probe_timeout=1.0, proc="/proc"):
     """-> the facts dict (its 'warnings' list included). Never raises on what it reads.
 
     DATASTORE: None, or datastore_info's options (a dict): then Calico's datastore is read too,
     in the same run, exactly as datastore_info reads it (GET_BIN_PATH finds kubectl), and set
     as the facts' 'datastore'.
+    PROBE: connect to TCP 179 of every peer at once (PROBE_ADDRESSES plus BIRD's peers, each
+    PROBE_TIMEOUT seconds at most) and set 'probe'; False leaves 'probe' null. Either way
+    'bgp_listeners' says who listens on TCP 179 here.
     """
     started = time.time()
     warnings = []
@@ -44,6 +70,12 @@ def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version
     warnings.extend(more)
 
     bird = {"ipv4": bird_state(bird_socket, bird_timeout), "ipv6": bird_state(bird6_socket, bird_timeout)}
+    bgp_listeners, more = listeners(BGP_PORT, proc)
+    warnings.extend(more)
+    probed = None
+    if probe:
+        probed = probe_facts(probe_targets(probe_addresses, bird), own_addresses(interfaces), BGP_PORT, probe_timeout,
+                             established=established_peers(bird))
 
     calico, more = calico_node_state(run_command, docker_socket, log_lines,
                                      docker_api=api if docker["docker_available"] else None,
@@ -78,6 +110,8 @@ def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version
         "routes": routes,
         "docker": docker,
         "bird": bird,
+        "bgp_listeners": bgp_listeners,
+        "probe": probed,
         "calico_node": calico,
         "autodetection": prediction,
         "datastore": stored,

@@ -77,10 +77,15 @@ ipv4:
       type: str
       returned: always
     version:
-      description: BIRD's version.
+      description: BIRD's version (for Calico's fork, e.g. C(v0.3.3+birdv1.6.8), the BIRD release it is built on).
       type: str
       returned: always
       sample: 1.6.8
+    fork_version:
+      description: The release of Calico's BIRD fork (C(0.3.3) of C(v0.3.3+birdv1.6.8)); null for vanilla BIRD.
+      type: str
+      returned: always
+      sample: 0.3.3
     router_id:
       description: BIRD's router id.
       type: str

@@ -131,6 +131,19 @@ detected_interface:
   returned: always
   type: str
   sample: br-cddff8a3b81c
+exit_reason:
+  description:
+    - What the newest calico-node run's log says went wrong, or null. C(kind) is one of
+      C(address_conflict), C(x509), C(unauthorized), C(datastore_unreachable),
+      C(invalid_autodetection), C(error), C(stopped); C(summary) says it in words, C(line) is the
+      log line, C(detail) its error text, C(node_name) the name calico-node said it runs as, and
+      C(conflict) (C(node), C(address)) the other Calico node that holds this node's address.
+  returned: always
+  type: dict
+  sample: {kind: address_conflict, summary: it conflicts with another Calico node, node_name: hp.cluster.internal,
+           conflict: {node: hp, address: 192.168.1.172},
+           detail: "Calico node 'hp' is already using the IPv4 address 192.168.1.172.",
+           line: "2026-11-25 14:31:27.116 [WARNING][1] startup/startup.go 833: Calico node 'hp' is already using the IPv4 address 192.168.1.172."}
 """
 
 from ansible.module_utils.basic import AnsibleModule

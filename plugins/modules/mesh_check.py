@@ -127,6 +127,14 @@ options:
     type: list
     elements: str
     default: []
+  delete_stale:
+    description:
+      - Calico node names RV(plan) may delete from the datastore (its C(delete) list), each only when the
+        analysis found it stale (C(STALE_CALICO_NODE)); a named node that is in the datastore but not stale is
+        refused (its C(delete_refused) list), one that is not in the datastore (any more) is left alone.
+    type: list
+    elements: str
+    default: []
 notes:
   - The analysis is plain Python on the controller (C(plugins/plugin_utils)); 1000 nodes take well under a second.
 seealso:
@@ -205,7 +213,11 @@ plan:
       M(meshdoctor.calico.calico_node) with O(meshdoctor.calico.calico_node#module:state=converged) - C(expected_peers)
       (the other nodes' addresses; absent without a node-to-node mesh) and C(expected_routes) (the other
       nodes' blocks, C(dst), with the gateways that count, C(via)). Hosts an error root cause names that
-      the plan does not repair are left out. Empty when nothing is planned.
+      the plan does not repair are left out. Empty when nothing is planned. When stale nodes are deleted,
+      C(expected_peers) is left out (every mesh session counts, so the wait lasts until their protocols are gone).
+    - C(stale_nodes) - the stale Calico nodes found (C(node), C(address), C(blocks), C(message)); C(delete) - those
+      of them O(delete_stale) names, which the remediate role deletes; C(delete_refused) - names of O(delete_stale)
+      that are datastore nodes but not stale (C(node), C(reason)).
     - C(text) - the plan in one line.
   returned: always
   type: dict
@@ -280,6 +292,7 @@ ARGUMENT_SPEC = dict(
     ignore=dict(type="list", elements="str", default=[]),
     query=dict(type="str"),
     plan_hosts=dict(type="list", elements="str", default=[]),
+    delete_stale=dict(type="list", elements="str", default=[]),
 )
 
 

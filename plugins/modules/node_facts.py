@@ -66,6 +66,28 @@ options:
     type: list
     elements: str
     default: [main]
+  probe:
+    description:
+      - Also make a TCP connection to port 179 of every BGP peer, all at once, and report per
+        address whether it was C(connected), C(refused), C(timed_out) or C(unreachable)
+        (C(ansible_facts.meshdoctor.probe)). The peers are O(probe_addresses) plus every peer
+        BIRD is configured with. Nothing is sent; each connection is closed as soon as it
+        answers. V(false) leaves C(probe) null.
+      - Peers BIRD has an Established session with are not connected to (result C(established)),
+        because BIRD with graceful restart, as Calico configures it, would take the connection for
+        the peer restarting and reset the session.
+    type: bool
+    default: true
+  probe_addresses:
+    description: The addresses the other nodes should peer on (the diagnose role gives every
+      play host's expected address). This node's own addresses are left out.
+    type: list
+    elements: str
+    default: []
+  probe_timeout:
+    description: Seconds each probe connection may take (they all run at the same time).
+    type: float
+    default: 1.0
 notes:
   - Needs root (or access to the sockets and C(/proc)) to see BIRD, Docker and calico-node.
 seealso:
@@ -111,8 +133,8 @@ ansible_facts:
     meshdoctor:
       description:
         - Everything gathered, with keys C(schema), C(hostname), C(collected_at), C(duration_s),
-          C(interfaces), C(routes), C(docker), C(bird), C(calico_node), C(autodetection),
-          C(datastore) and C(warnings); see C(docs/facts-schema.md) and the C(*_info) modules for
+          C(interfaces), C(routes), C(docker), C(bird), C(bgp_listeners), C(probe), C(calico_node),
+          C(autodetection), C(datastore) and C(warnings); see C(docs/facts-schema.md) and the C(*_info) modules for
           each part.
         - C(datastore) is what M(meshdoctor.calico.datastore_info) returns (C(datastore),
           C(reachable), C(reason), C(nodes), C(calico_node_pods)) when O(datastore) is given, else null.
@@ -127,6 +149,9 @@ ansible_facts:
         routes: []
         docker: {docker_available: false, docker_reason: "no socket at /var/run/docker.sock", bridges: []}
         bird: {ipv4: {running: true, router_id: 172.19.0.1, protocols: []}, ipv6: {running: false}}
+        bgp_listeners: [{address: 0.0.0.0, port: 179, inode: 35128, pid: 107, program: bird, cmdline: "bird -R -s ..."}]
+        probe: {port: 179, timeout: 1.0, duration_s: 0.004,
+                peers: {192.168.1.172: {result: refused, detail: Connection refused, seconds: 0.002}}}
         calico_node: {deployment: docker, autodetection_method: first-found}
         autodetection: {method: first-found, first_found: {interface: br-cddff8a3b81c, address: 172.19.0.1/16}}
         datastore: {datastore: etcdv3, reachable: true, reason: null, calico_node_pods: [],
@@ -213,9 +238,14 @@ def main():
             log_lines=dict(type="int", default=2000),
             route_tables=dict(type="list", elements="str", default=["main"]),
             datastore=dict(type="dict", options=OPTIONS_SPEC, required_by=OPTIONS_REQUIRED_BY),
+            probe=dict(type="bool", default=True),
+            probe_addresses=dict(type="list", elements="str", default=[]),
+            probe_timeout=dict(type="float", default=1.0),
         ),
         supports_check_mode=True,
     )
+    if not 0 < module.params["probe_timeout"] <= 30:
+        module.fail_json(msg="probe_timeout must be more than 0 and at most 30 seconds, got %s" % module.params["probe_timeout"])
     if module.params["log_lines"] < 0:
         module.fail_json(msg="log_lines must be 0 or more, got %s" % module.params["log_lines"])
     facts = gather(
@@ -228,6 +258,9 @@ def main():
         route_tables=module.params["route_tables"],
         datastore=module.params["datastore"],
         get_bin_path=module.get_bin_path,
+        probe=module.params["probe"],
+        probe_addresses=module.params["probe_addresses"],
+        probe_timeout=module.params["probe_timeout"],
     )
     for warning in facts["warnings"]:
         module.warn(warning)

@@ -34,7 +34,7 @@ CALICO_KEYS = ("deployment", "running", "reason", "image", "calico_version", "au
 DEFAULTS = {
     "datastore": None, "results": None, "expected_address_sources": ["inventory", "kubernetes", "override"],
     "report_dir": "./meshdoctor-report", "formats": ["json", "junit", "html"], "fail_on": "error",
-    "ignore": [], "query": None, "results_var": None, "plan_hosts": [], "datastore_host": None,
+    "ignore": [], "query": None, "results_var": None, "plan_hosts": [], "datastore_host": None, "delete_stale": [],
 }
 
 
@@ -176,7 +176,7 @@ def run_analysis(args, hostvars):
         "findings": analysis.findings,
         "root_causes": analysis.root_causes,
         "nodes": analysis.rows,
-        "plan": make_plan(analysis.cluster, analysis.root_causes, opts["plan_hosts"]),
+        "plan": make_plan(analysis.cluster, analysis.root_causes, opts["plan_hosts"], opts["delete_stale"]),
         "summary_text": render_text(analysis),
         "report_files": [],
     }

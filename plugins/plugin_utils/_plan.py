@@ -26,6 +26,8 @@ from ._addr import bare
 from ._coverage import block_gateways
 from ._matrix import mesh_is_off
 from .checks.rules import REPAIRED_CODES
+
+STALE_CODE = "STALE_CALICO_NODE"
 BRIEF_KEYS = ("id", "code", "host", "node", "message")
 BRIDGE_KEYS = ("name", "network_name", "compose_project", "container_count")
 
@@ -55,12 +57,13 @@ def _bridges(node, causes):
     return out
 
 
-def _converge(cluster, errors, hosts):
+def _converge(cluster, errors, hosts, every_mesh=False):
     """{host: {"expected_peers": [...], "expected_routes": [{"dst", "via"}]}} for the play hosts
     the repair should leave whole. A node an error root cause names that the plan leaves alone
     is left out everywhere (as waiter, peer and block owner): nothing in the run brings it
     back, and the closing diagnose reports it. Without a node-to-node mesh (route reflectors)
-    the peers are not the nodes: expected_peers is left out, so every BGP session counts."""
+    the peers are not the nodes: expected_peers is left out, so every BGP session counts; so it
+    is with EVERY_MESH (stale nodes deleted: the wait lasts until their protocols are gone)."""
     left_broken = {h for c in errors for h in _cause_hosts(c)}.difference(hosts)
     members = [node for node in cluster.nodes
                if node.host not in left_broken and (node.expected or node.calico_address)]
@@ -74,13 +77,30 @@ def _converge(cluster, errors, hosts):
             {"dst": block, "via": [bare(gateway)] + ([alternates[block]] if block in alternates else [])}
             for block, gateway in sorted(gateway_of.items())
             if owner[block] in names and owner[block] != node.name and block not in own]}
-        if mesh:
+        if mesh and not every_mesh:
             wait["expected_peers"] = [bare(o.expected or o.calico_address) for o in members if o is not node]
         out[node.host] = wait
     return out
 
 
-def make_plan(cluster, causes, plan_hosts=None):
+def _stale(cluster, errors, delete_stale):
+    """(stale_nodes, delete, delete_refused): the stale Calico nodes, those of them named to be
+    deleted, and the named datastore nodes that are not stale (never deleted)."""
+    stale = [{"node": c["node"], "address": c.get("detected_address"), "blocks": list(c.get("blocks") or ()),
+              "message": c["message"]} for c in errors if c["code"] == STALE_CODE]
+    names = {entry["node"] for entry in stale}
+    delete = [name for name in delete_stale or () if name in names]
+    refused = []
+    for name in delete_stale or ():
+        if name in names or name not in cluster.ds_nodes:
+            continue   # stale: deleted; not in the datastore (any more): nothing to do
+        why = "it is a host of the play" if name in cluster.by_name else \
+            "a host of the play still peers with it or it answers the probe"
+        refused.append({"node": name, "reason": "Calico node %s is not stale: %s" % (name, why)})
+    return stale, delete, refused
+
+
+def make_plan(cluster, causes, plan_hosts=None, delete_stale=None):
     """The plan dict (see the module docstring) from the model and the numbered root causes."""
     errors = [c for c in causes if c["severity"] == "error"]
     play_hosts = [node.host for node in cluster.nodes]
@@ -111,6 +131,7 @@ def make_plan(cluster, causes, plan_hosts=None):
 
     chosen = set(hosts)
     planned = [c for c in errors if chosen.intersection(_cause_hosts(c))]
+    stale, delete, refused = _stale(cluster, errors, delete_stale)
     if hosts:
         text = "Repair, one node at a time: %s." % ", ".join(hosts)
     elif plan_hosts:
@@ -119,13 +140,20 @@ def make_plan(cluster, causes, plan_hosts=None):
         text = "Nothing to repair: diagnose found no repairable error root cause."
     if outside:
         text += " Not in the play, left out: %s." % ", ".join(outside)
+    if delete:
+        plural = "s" if len(delete) > 1 else ""
+        text += " Delete the stale Calico node%s %s from the datastore." % (plural, ", ".join(delete))
     return {
         "hosts": hosts,
         "by_host": by_host,
         "causes": [_brief(c) for c in planned],
-        "not_repaired": [_brief(c) for c in errors if c["code"] not in REPAIRED_CODES],
+        "not_repaired": [_brief(c) for c in errors if c["code"] not in REPAIRED_CODES
+                         and not (c["code"] == STALE_CODE and c["node"] in delete)],
+        "stale_nodes": stale,
+        "delete": delete,
+        "delete_refused": refused,
         "bridges_in_use": in_use,
         "pin_needed": bool(in_use),
-        "converge": _converge(cluster, errors, hosts) if hosts else {},
+        "converge": _converge(cluster, errors, hosts, every_mesh=bool(delete)) if hosts or delete else {},
         "text": text,
     }

@@ -62,7 +62,8 @@ def _finding_causes(ctx, rule, findings, causes, claimed):
     for item in findings:
         if item["code"] not in rule.codes or (rule.exclusive and item["node"] in claimed):
             continue
-        node = ctx.cluster.by_name[item["node"]] if item["node"] is not None else None
+        # a datastore-only node (e.g. STALE_CALICO_NODE) has no Node in the model: its cause names it itself
+        node = ctx.cluster.by_name.get(item["node"]) if item["node"] is not None else None
         causes.append(rule.sentence(ctx, node, [item]))
         if rule.exclusive:
             claimed.add(item["node"])
@@ -70,6 +71,8 @@ def _finding_causes(ctx, rule, findings, causes, claimed):
 
 def _index_cause(cause, cluster, by_node, by_addr, by_block):
     names = cause.get("nodes") or ([cause["node"]] if cause["node"] else [])
+    for addr in cause.get("addresses") or ():     # a node the model does not hold names its addresses
+        by_addr.setdefault(addr, []).append(cause)
     for name in names:
         by_node.setdefault(name, []).append(cause)
         node = cluster.by_name.get(name)

@@ -276,9 +276,13 @@ def section_compare(opts, size, fig, det, the_lab):
     runs = 1 if opts.smoke else opts.runs
     warm = 0 if opts.smoke else 1
     the_lab.check()
-    res = inlab(opts, "compare", "--runs", str(runs), "--warmup", str(warm))
+    res = inlab(opts, "compare", "--runs", str(runs), "--warmup", str(warm), "--probe-arm")
     the_lab.check()
     pairs = list(zip(res["ping_s"], res["playbook_s"]))
+    if res.get("noprobe_s"):
+        fig[f"diagnose_noprobe_s_{size}"] = median(res["noprobe_s"])
+        fig[f"diagnose_noprobe_ping_ratio_{size}"] = median([d / p for p, d in zip(res["ping_s"], res["noprobe_s"])])
+        fig[f"probe_cost_s_{size}"] = median([d - n for d, n in zip(res["playbook_s"], res["noprobe_s"])])
     fig[f"ping_s_{size}"] = median(res["ping_s"])
     fig[f"diagnose_s_{size}"] = median(res["playbook_s"])
     fig[f"diagnose_ping_ratio_{size}"] = median([d / p for p, d in pairs])
@@ -466,6 +470,13 @@ def table(fig):
                              f"{fmt(fig[f'diagnose_cpu_s_{n}'], ' s')} / {fmt(fig.get(f'ping_cpu_s_{n}'), ' s')}", "", ""))
             rows.append((f"  ratio diagnose/ping, {n} hosts", fmt(r, "x"), "<= 1.5x",
                          verdict(None if r is None else r <= TARGETS["ratio"])))
+            if f"diagnose_noprobe_s_{n}" in fig:
+                rows.append((f"  diagnose with meshdoctor_probe=false, {n} hosts", fmt(fig[f"diagnose_noprobe_s_{n}"], " s"),
+                             "", ""))
+                rows.append((f"  ratio without the probe / ping, {n} hosts",
+                             fmt(fig.get(f"diagnose_noprobe_ping_ratio_{n}"), "x"), "", ""))
+                rows.append((f"  probe's cost (diagnose - without probe), {n} hosts",
+                             fmt(fig.get(f"probe_cost_s_{n}"), " s"), "", ""))
     for step, ratio in (fig.get("breakdown_ratio_4") or {}).items():
         rows.append((f"  breakdown, 4 hosts: {step} / ping", fmt(ratio, "x"), "", ""))
     for key, n in (("module_runs_per_host", 4), ("module_runs_per_host_24", 24)):

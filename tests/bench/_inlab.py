@@ -219,16 +219,22 @@ class Sampler:
 def cmd_compare(a):
     pattern = play_hosts(a.playbook)
     ping, pb = ping_cmd(pattern), playbook_cmd(a.playbook, logdir=a.logdir)
+    # The probe's cost: the same playbook with the active TCP 179 check off, as a third arm.
+    noprobe = playbook_cmd(a.playbook, ["-e", "meshdoctor_probe=false"], logdir=a.logdir)
+    cmds = {"ping": ping, "playbook": pb, "noprobe": noprobe}
     res = {"pattern": pattern, "ping_cmd": ping, "playbook_cmd": pb, "ping_s": [], "playbook_s": [],
            "playbook_rc": [], "ping_rc": [], "unreachable": [], "logs": a.logdir, "order": []}
+    arms = ("ping", "playbook", "noprobe") if a.probe_arm else ("ping", "playbook")
+    if a.probe_arm:
+        res.update(noprobe_cmd=noprobe, noprobe_s=[], noprobe_rc=[])
     for i in range(a.warmup):  # ControlMaster sockets, page cache, .pyc: paid once, by neither
-        run(ping, os.path.join(a.logdir, f"warmup-ping-{i}.log"))
-        run(pb, os.path.join(a.logdir, f"warmup-playbook-{i}.log"))
+        for what in arms:
+            run(cmds[what], os.path.join(a.logdir, f"warmup-{what}-{i}.log"))
     for i in range(a.runs):
-        order = ("ping", "playbook") if i % 2 == 0 else ("playbook", "ping")
+        order = arms if i % 2 == 0 else tuple(reversed(arms))
         for what in order:
             log = os.path.join(a.logdir, f"{what}-{i}.log")
-            dt, rc = run(ping if what == "ping" else pb, log)
+            dt, rc = run(cmds[what], log)
             res[f"{what}_s"].append(round(dt, 3))
             res.setdefault(f"{what}_cpu_s", []).append(run.cpu_s)
             res[f"{what}_rc"].append(rc)
@@ -286,6 +292,7 @@ def main():
     c.add_argument("--playbook", default="playbooks/diagnose.yml")
     c.add_argument("--runs", type=int, default=5)
     c.add_argument("--warmup", type=int, default=1)
+    c.add_argument("--probe-arm", action="store_true", help="also run the playbook with meshdoctor_probe=false")
     i = sub.add_parser("instrumented")
     i.add_argument("--playbook", default="playbooks/diagnose.yml")
     i.add_argument("--rss", action="store_true")

@@ -9,6 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import faults  # noqa: E402
+import faults_mesh  # noqa: E402
 import lifecycle  # noqa: E402
 import outage  # noqa: E402
 import shell  # noqa: E402
@@ -32,6 +33,8 @@ def _parser():
         p = sub.add_parser(name, help=text)
         p.add_argument("node")
         p.add_argument("fault", choices=list(faults.FAULTS))
+    p_rm = sub.add_parser("remove", help="a host gone for good (its Calico node stays in the datastore)")
+    p_rm.add_argument("node")
     sub.add_parser("inventory", help="print the generated inventory's path")
     p_st = sub.add_parser("status", help="hosts, addresses and BGP sessions")
     p_st.add_argument("--json", action="store_true")
@@ -56,6 +59,7 @@ COMMANDS = {
     "outage": lambda args: outage.outage(args.node),
     "fault": lambda args: faults.apply(args.node, args.fault),
     "heal": lambda args: faults.heal(args.node, args.fault),
+    "remove": lambda args: state.say("%s: removed; its Calico node stays in etcd" % faults_mesh.remove(args.node)["name"]),
     "inventory": _inventory,
     "status": _status,
 }

@@ -83,8 +83,9 @@ def import_images(name, version):
 
 def run_calico_node(node, topo, env):
     """`docker run` calico-node as `calicoctl node run` would: host network, privileged;
-    ENV is its environment (calico_service.calico_env)."""
-    args = ["run", "-d", "--name", "calico-node", "--network", "host",
+    ENV is its environment (calico_service.calico_env). --uts host: calico-node names itself after
+    the host's name (and sees a change of it: `lab fault NODE hostname-change`)."""
+    args = ["run", "-d", "--name", "calico-node", "--network", "host", "--uts", "host",
             # --privileged fails here (no CAP_SYS_RESOURCE in the bounding set); BIRD needs these:
             "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",
             "--restart", "always", "--label", "org.projectcalico.lab=true"]

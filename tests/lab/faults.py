@@ -11,6 +11,7 @@ import signal
 import calico_service
 import docker_engine
 import etcd
+import faults_mesh
 import host
 import netns
 from state import LabError, loaded, say
@@ -77,6 +78,10 @@ FAULTS = {
     "docker": Fault(stop_docker, start_docker, ("docker", "%s has no Docker engine (docker: false)")),
     "etcd": Fault(stop_etcd, start_etcd, ("control_plane", "%s does not run etcd (not the control plane)")),
 }
+# The mesh failures of issue 13 (faults_mesh.py): each applied and healed for real.
+_NEEDS_CALICO = ("calico", "%s runs no calico-node (calico: false)")
+FAULTS.update((name, Fault(apply_, heal_, None if name == "mtu" else _NEEDS_CALICO, "applied", "healed"))
+              for name, (apply_, heal_) in faults_mesh.FAULTS.items())
 
 
 # ------------------------------------------------------------------ the commands

@@ -166,6 +166,7 @@ def _lab_container_ids():
 def reset():
     """down + up with the same topology (for tests that need a healthy lab again)."""
     current = loaded()
-    path, topo = current["topology_path"], current["topology"]
+    # after `lab remove`, the topology as it was before (the removed hosts come back)
+    path, topo = current["topology_path"], current.get("topology_full") or current["topology"]
     down()
     up(topo, path)

@@ -29,19 +29,24 @@ def check_collection(ctx):
 
 
 @register("calico_node",
-          Code("CALICO_NODE_DOWN", "error", "calico-node is not running on the node (`calico_node.running` is false)",
-               ("deployment", "reason", "image")))
+          Code("CALICO_NODE_DOWN", "error", "calico-node is not running on the node (`calico_node.running` is false); "
+               "`exit_reason` is why, from its newest run's log lines (datastore unreachable, x509, a conflict...)",
+               ("deployment", "reason", "image", "exit_reason")))
 def check_calico_node(ctx):
-    """CALICO_NODE_DOWN: calico-node is not running."""
+    """CALICO_NODE_DOWN: calico-node is not running (and what its last log lines say)."""
     for node in ctx.cluster.nodes:
         if node.facts is None or node.calico_running is not False:
             continue
         calico = node.calico
+        exit_reason = calico.get("exit_reason") or None
+        said = ""
+        if exit_reason:
+            said = '; its log says %s: "%s"' % (exit_reason.get("summary"), (exit_reason.get("detail") or "")[:200])
         yield finding(
             "CALICO_NODE_DOWN", node.name,
-            "%s: calico-node is not running (%s)" % (node.name, calico.get("reason") or "no reason given"),
+            "%s: calico-node is not running (%s)%s" % (node.name, calico.get("reason") or "no reason given", said),
             {"deployment": calico.get("deployment"), "reason": calico.get("reason"),
-             "container_id": calico.get("container_id"), "image": calico.get("image")})
+             "container_id": calico.get("container_id"), "image": calico.get("image"), "exit_reason": exit_reason})
 
 
 @register("calico_node",

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from .._cause import FINDING, GROUP, UNEXPLAINED, Rule, impact, new_cause, plural
 from .._derived import pinning_methods
+from .rules_mesh import (as_sentence, blocked_sentence, calico_down_head_fix, mtu_sentence, name_conflict_sentence,
+                         port_sentence, stale_sentence, unexplained_pairs)
 
 REMEDIATE = "playbooks/remediate.yml"
 # In this order: the cause is told as the first of these codes the node has.
@@ -109,9 +111,8 @@ def collection_failed_sentence(ctx, node, found):
 
 
 def calico_down_sentence(ctx, node, found):
-    return _simple(ctx, node, "CALICO_NODE_DOWN", "error", found[-1:],
-                   "calico-node is not running (%s)" % ((node.calico or {}).get("reason") or "no reason given"),
-                   "start calico-node again (%s restarts it) and read its log if it does not stay up" % REMEDIATE)
+    head, fix = calico_down_head_fix(node)
+    return _simple(ctx, node, "CALICO_NODE_DOWN", "error", found[-1:], head, fix)
 
 
 def bird_sentence(ctx, node, found):
@@ -175,8 +176,15 @@ def unexplained_sentence(ctx, node, found):
     cause["node"] = name
     cause["host"] = node.host if node is not None else None
     cause["fix"] = "look at the findings of %s" % (name or "the cluster")
-    cause["message"] = "%s: %s with no cause found here, first: %s" % (
-        name or "cluster", plural(len(found), "error"), found[0]["message"].split(": ", 1)[-1])
+    pairs = unexplained_pairs(ctx, node, found)
+    if pairs:
+        # Exactly what was seen, per pair: never only "sessions are down".
+        cause["message"] = "%s: %s with no cause found here; %s; %s." % (
+            name, plural(len(found), "error"), "; ".join(pairs), cause["fix"])
+        cause["pairs"] = pairs
+    else:
+        cause["message"] = "%s: %s with no cause found here, first: %s" % (
+            name or "cluster", plural(len(found), "error"), found[0]["message"].split(": ", 1)[-1])
     return cause
 
 
@@ -191,16 +199,42 @@ RULES = (
          shape="`hp: Ansible could not reach host hp (...); <impact>; make the host reachable and diagnose again.`"),
     Rule(("COLLECTION_FAILED",), 21, collection_failed_sentence, when="no facts from the host: node_facts failed",
          shape="`hp: node_facts failed on host hp (...); <impact>; fix what node_facts reported and diagnose again.`"),
+    Rule(("NODE_NAME_CONFLICT",), 25, name_conflict_sentence, visible=True,
+         when="calico-node stops because another Calico node holds the host's address (it runs under a new name)",
+         shape="`hp: calico-node starts as Calico node hp.cluster.internal (host name hp.cluster.internal) and stops "
+               "because Calico node hp already holds its address 192.168.1.172; <impact>; set the host name back to hp, "
+               "or set NODENAME=hp for calico-node, and restart it (...).`"),
     Rule(("CALICO_NODE_DOWN",), 30, calico_down_sentence, repair=RESTART, visible=True,
-         when="calico-node is not running",
-         shape="`hp: calico-node is not running (...); <impact>; start calico-node again (...)`"),
+         when="calico-node is not running; the sentence gives the reason its newest log lines state",
+         shape="`hp: calico-node is not running (...), and its log says it cannot reach the datastore (\"...\"); "
+               "<impact>; make the datastore reachable from hp (...), then restart calico-node.`"),
     Rule(("BIRD_UNREACHABLE",), 31, bird_sentence, repair=RESTART, visible=True,
          when="BIRD does not answer while calico-node runs",
          shape="`hp: BIRD does not answer on <socket> (...) although calico-node runs; <impact>; restart calico-node "
                "(...).`"),
+    Rule(("BGP_PORT_IN_USE",), 32, port_sentence, visible=True,
+         when="BIRD cannot listen on TCP 179 because another program holds it",
+         shape="`hp: BIRD cannot listen on TCP 179 (\"Error: No listening socket\") because python3 (pid 164: ...) on "
+               "0.0.0.0:179 holds the port; <impact>; stop that program or move it off port 179, then restart "
+               "calico-node (...).`"),
+    Rule(("BGP_AS_MISMATCH",), 33, as_sentence, visible=True,
+         when="the node's AS number is not the one its peers expect",
+         shape="`hp: its AS number is 64513 in the datastore while the other nodes use the default AS 64512, so the "
+               "BGP sessions are refused (\"BGP Error: Bad peer AS\"); <impact>; drop hp's own AS number (...) or "
+               "configure its peers for AS 64513, and diagnose again.`"),
+    Rule(("PEERING_BLOCKED",), 34, blocked_sentence, visible=True,
+         when="TCP 179 to and from a node whose addresses all agree does not get through",
+         shape="`hp: TCP 179 to and from 192.168.1.172 is blocked while its datastore address, router id and "
+               "inventory agree on 192.168.1.172 (BIRD reports \"Socket: Connection refused\", the TCP 179 probe was "
+               "refused from ...); <impact>; allow TCP 179 between the nodes in hp's packet filter (...).`"),
     Rule(("DUPLICATE_ADDRESS", "DUPLICATE_ROUTER_ID"), 40, duplicate_sentence, scope=GROUP, group_by=shared_value,
          when="nodes share one address (or router id) and none of them has a cause above",
          shape="`node-2, node-3 share Calico address ...; <impact>; give each node its own address ...`"),
+    Rule(("STALE_CALICO_NODE",), 45, stale_sentence, scope=FINDING,
+         when="a datastore node no host of the play is, that answers nobody (its node is the datastore's name)",
+         shape="`hp: Calico node hp (192.168.1.172, block 172.16.3.0/24) is no host of the play and answers nobody "
+               "(...); 3 BGP sessions still point at it; if its host is gone for good, delete it from the datastore "
+               "(remediate with -e '{\"meshdoctor_delete_stale_nodes\": [\"hp\"]}', ...).`"),
     Rule(("DATASTORE_UNREACHABLE",), 50, datastore_sentence, scope=FINDING, exclusive=False,
          also_explains=("NODE_NOT_IN_DATASTORE",), when="the datastore could not be read (cluster-wide)",
          shape="the finding's sentence and a fix"),
@@ -208,12 +242,18 @@ RULES = (
          only_families=("autodetection", "docker_bridges"),
          when="a latent risk (warning): explains only its own node's autodetection and Docker bridge findings",
          shape="the finding's sentence (what would be picked, the bridge, the pinning methods)"),
+    Rule(("MTU_MISMATCH",), 65, mtu_sentence, scope=FINDING, exclusive=False, only_families=("mtu",),
+         when="a warning: the node's NIC MTU is below its peers', or a Calico interface does not fit in it",
+         shape="`hp: eth0 has MTU 1280 while master's NIC has 1500, ..., so packets above 1280 bytes between them are "
+               "dropped; give eth0 the MTU of its peers (1500), or lower Calico's MTU to fit.`"),
     Rule(("NODE_NOT_IN_DATASTORE",), 70, not_in_datastore_sentence, scope=FINDING,
          when="the datastore has no node of the node's name, and the node has no cause above",
          shape="`hp: the Calico datastore has no node named hp; <impact>; check calico-node's NODENAME ...`"),
     Rule(("UNEXPLAINED",), 100, unexplained_sentence, scope=UNEXPLAINED,
          when="errors on a node that no cause above explains",
-         shape="`ml: 2 errors with no cause found here, first: ...`"),
+         shape="`ml: 2 errors with no cause found here; ml-hp: ml (192.168.1.121) sees Active, last error \"...\", "
+               "probe refused; hp (192.168.1.172) sees Passive, probe connected; look at the findings of ml.` (per "
+               "pair: both ends' state, last error, probe and address)"),
 )
 
 # What the repair plan repairs: the causes whose rule has a repair.

@@ -11,8 +11,15 @@ def mesh_name(ip):
     return "Mesh_" + ip.replace(".", "_")
 
 
-def render(node_ip, router_id, as_number, pool, blocks, peers):
-    """Return {filename: text}. PEERS: sorted list of other nodes' IPv4 addresses."""
+def render(node_ip, router_id, as_number, pool, blocks, peers, peer_as=None):
+    """Return {filename: text}. PEERS: sorted list of other nodes' IPv4 addresses.
+
+    AS_NUMBER is this node's own AS (`local as`); PEER_AS (default: the same) the AS every
+    peer is rendered with. Real confd renders each peer with that peer's own AS; the lab keeps
+    the global one, so a node whose AS changes in the datastore disagrees with its peers
+    (`lab fault NODE as-mismatch`), as a node whose peers' configuration did not follow does.
+    """
+    peer_as = as_number if peer_as is None else peer_as
     lines = [HEADER, 'include "bird_aggr.cfg";\n', 'include "bird_ipam.cfg";\n\n',
              "router id %s;\n\n" % router_id,
              # Lab timer (not in confd's template): `bird -R` holds kernel export until
@@ -75,7 +82,7 @@ protocol bgp %(name)s from bgp_template {
   source address %(own)s;  # The local address we use for the TCP connection
 %(passive)s}
 
-""" % {"name": mesh_name(peer), "peer": peer, "asn": as_number, "own": node_ip, "passive": passive})
+""" % {"name": mesh_name(peer), "peer": peer, "asn": peer_as, "own": node_ip, "passive": passive})
     lines.append("# ------------- Global peers -------------\n# No global peers configured.\n\n"
                  "# ------------- Node-specific peers -------------\n# No node-specific peers configured.\n")
     aggr = [HEADER, "protocol static {\n   # IP blocks for this host.\n"]

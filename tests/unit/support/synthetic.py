@@ -103,6 +103,7 @@ def _facts(name, k, *, address, bridge, chosen, calico_running, protocols, route
         _iface(3, "docker0", "bridge", "DOWN", ["172.17.0.1/16"], mac="02:42:5c:1a:00:01"),
         _iface(5, "tunl0", "ipip", "UP", [node_block(k).replace(".0/24", ".1/32")]),
     ]
+    interfaces[-1]["mtu"] = 1480   # what the kernel gives an IPIP device on a 1500-byte NIC
     bridges = [DOCKER0]
     candidates = [{"interface": "eth0", "index": 2, "address": address + "/16", "excluded_by": None, "state": "UP"}]
     if bridge:

@@ -273,7 +273,7 @@ def test_bird_state_asks_details_for_undecodable_names(short_tmp):
 def test_bird_state_no_socket(short_tmp):
     path = os.path.join(short_tmp, "missing.ctl")
     state = bird_state(path, 1)
-    assert state == {"socket": path, "running": False, "reason": "no socket at %s" % path, "version": None,
+    assert state == {"socket": path, "running": False, "reason": "no socket at %s" % path, "version": None, "fork_version": None,
                      "router_id": None, "protocols": []}
 
 

@@ -241,7 +241,7 @@ def test_nothing_found(no_calico_env):
                                        proc_root=str(no_calico_env / "proc"))
     assert info["deployment"] == "none" and info["running"] is False and info["reason"]
     assert set(info) == {"deployment", "running", "reason", "container_id", "image", "calico_version", "env",
-                         "autodetection_method", "log_evidence", "detected_address", "detected_interface"}
+                         "autodetection_method", "log_evidence", "detected_address", "detected_interface", "exit_reason"}
 
 
 def test_tail_file(tmp_path):

@@ -180,4 +180,23 @@ def test_collect_routes_old_iproute_prints_text():
     run = FakeRun({("ip", "-json", "-4", "route", "show", "table", "main"): (0, fixture_text("iproute", "route4_seed_ml.txt"), "")})
     routes, warnings = collect_routes(run)
     assert routes == parse_routes(fixture_text("iproute", "route4_seed_ml.json"))
-    assert "old iproute2" in warnings[0]
+    assert warnings == []
+
+
+def test_collect_routes_invalid_json_of_iproute2_4_19_runs_ip_route_again():
+    # iproute2 4.17-4.20 prints the route type as a bare string inside the object.
+    run = FakeRun({("ip", "-json", "-4", "route", "show", "table", "main"):
+                   (0, fixture_text("iproute", "route4_seed_ml_iproute2_4.19.json"), ""),
+                   ("ip", "-4", "route", "show", "table", "main"): (0, fixture_text("iproute", "route4_seed_ml.txt"), "")})
+    routes, warnings = collect_routes(run)
+    assert warnings == []
+    assert routes == parse_routes(fixture_text("iproute", "route4_seed_ml.json"))
+    assert [r["dst"] for r in routes if r["type"] == "blackhole"] == ["172.16.1.0/24"]
+
+
+def test_collect_routes_invalid_json_and_text_fails():
+    run = FakeRun({("ip", "-json", "-4", "route", "show", "table", "main"):
+                   (0, fixture_text("iproute", "route4_seed_ml_iproute2_4.19.json"), ""),
+                   ("ip", "-4", "route", "show", "table", "main"): (1, "", "RTNETLINK answers: Operation not permitted")})
+    routes, warnings = collect_routes(run)
+    assert routes == [] and "invalid JSON" in warnings[0] and "Operation not permitted" in warnings[0]

@@ -231,7 +231,7 @@ def test_calico_node_info_kubectl(monkeypatch, isolated):
                                                              "docker_socket": str(isolated / "none.sock")}, run_command=run, bin_paths={})
     assert (result["deployment"], result["detected_interface"], result["calico_version"]) == ("kubernetes", "br-cddff8a3b81c", "v3.24.5")
     assert set(result) == {"changed", "deployment", "running", "reason", "container_id", "image", "calico_version", "env",
-                           "autodetection_method", "log_evidence", "detected_address", "detected_interface"}
+                           "autodetection_method", "log_evidence", "detected_address", "detected_interface", "exit_reason"}
 
 
 def test_calico_node_info_warns_when_kubectl_fails(monkeypatch, isolated):

@@ -183,6 +183,84 @@ def s_orphaned_docker_bridge():
     return run(hv, ds), "node-3"
 
 
+def _sessions_of(hv, host, own, seen_by_peers, probe=None):
+    """Set host's Mesh_ protocols to OWN (state, bgp_state, last_error), every peer's protocol for
+    host to SEEN_BY_PEERS, and the peers' probe of host's address to PROBE."""
+    address = hv[host]["ip"]
+    for name in hv:
+        facts = own_facts(hv, name)
+        if name == host:
+            for proto in facts["bird"]["ipv4"]["protocols"]:
+                if proto["peer_type"] == "mesh":
+                    proto.update(state=own[0], bgp_state=own[1], last_error=own[2], info=own[1])
+            continue
+        protocol_to(facts, address).update(state=seen_by_peers[0], bgp_state=seen_by_peers[1],
+                                           last_error=seen_by_peers[2], info=seen_by_peers[1])
+        if probe:
+            facts["probe"] = {"port": 179, "timeout": 1.0, "duration_s": 0.01,
+                              "peers": {address: {"result": probe, "detail": None, "seconds": 0.001}}}
+        facts["routes"] = [r for r in facts["routes"] if r["gateway"] != address]
+
+
+def s_bgp_port_in_use():
+    hv, ds = healthy()
+    _sessions_of(hv, "node-2", ("down", "Down", "Error: No listening socket"),
+                 ("start", "Active", "Socket: Connection closed"), probe="connected")
+    own_facts(hv, "node-2")["bgp_listeners"] = [{"address": "0.0.0.0", "port": 179, "inode": 35128, "pid": 164,
+                                                 "program": "python3", "cmdline": "python3 -c listen"}]
+    return run(hv, ds), "node-2"
+
+
+def s_bgp_as_mismatch():
+    hv, ds = healthy()
+    ds["nodes"]["node-2"]["as_number"] = 64513
+    _sessions_of(hv, "node-2", ("start", "Idle", "Received: Bad peer AS"), ("start", "Idle", "BGP Error: Bad peer AS"))
+    return run(hv, ds), "node-2"
+
+
+def s_peering_blocked():
+    hv, ds = healthy()
+    _sessions_of(hv, "node-2", ("start", "Active", "Socket: Connection refused"),
+                 ("start", "Active", "Socket: Connection refused"), probe="refused")
+    return run(hv, ds), "node-2"
+
+
+def s_stale_calico_node():
+    hv, ds = healthy()
+    ds["nodes"]["node-9"] = dict(ds["nodes"]["node-4"], ipv4_address=node_address(9) + "/16", internal_ip=None,
+                                 blocks=[node_block(9)])
+    for name in hv:
+        facts = own_facts(hv, name)
+        facts["bird"]["ipv4"]["protocols"].append(
+            {"name": "Mesh_" + node_address(9).replace(".", "_"), "proto": "BGP", "table": "master", "state": "start",
+             "since": "07:00:00", "info": "Active", "bgp_state": "Active", "last_error": "Socket: Connection timed out",
+             "peer_address": node_address(9), "peer_type": "mesh"})
+        facts["probe"] = {"port": 179, "timeout": 1.0, "duration_s": 1.0,
+                          "peers": {node_address(9): {"result": "timed_out", "detail": None, "seconds": 1.0}}}
+    return run(hv, ds), "node-9"
+
+
+def s_node_name_conflict():
+    hv, ds = make_cluster(4, broken=(), calico_down=("node-2",))
+    facts = own_facts(hv, "node-2")
+    facts["hostname"] = "node-2.example.com"
+    facts["calico_node"]["exit_reason"] = {
+        "kind": "address_conflict", "summary": "it conflicts with another Calico node",
+        "line": "[WARNING][1] startup/startup.go 833: Calico node 'node-2' is already using the IPv4 address %s."
+                % node_address(2),
+        "detail": "Calico node 'node-2' is already using the IPv4 address %s." % node_address(2),
+        "node_name": "node-2.example.com", "conflict": {"node": "node-2", "address": node_address(2)}}
+    return run(hv, ds), "node-2"
+
+
+def s_mtu_mismatch():
+    hv, ds = healthy()
+    for iface in own_facts(hv, "node-2")["interfaces"]:
+        if iface["name"] == "eth0":
+            iface["mtu"] = 1280
+    return run(hv, ds), "node-2"
+
+
 SCENARIOS = {code: globals()["s_" + code.lower()] for code in CODES if "s_" + code.lower() in globals()}
 
 
