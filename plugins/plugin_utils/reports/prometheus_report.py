@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import time
 
-from .._findings import CODES
+from ..checks import CODES
 
 DEFAULT_MAX_PAIRS = 10000
 
