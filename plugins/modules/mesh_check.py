@@ -114,7 +114,9 @@ options:
       - How many report.json files to keep in C(history/) under O(report_dir), named
         C(report-<UTC time>.json), this run's included. C(0) keeps none.
       - When set, each root cause gets C(first_seen) (the time of the earliest kept run from which on it was there
-        without a break) in C(report.json), and C(report.html) shows it.
+        without a break) in C(report.json), and C(report.html) shows it. A cause is the same in two runs when it has
+        the same code and node, or, for C(AUTODETECTION_RISK) and the C(ADDRESS_*) causes, the same node and
+        interface - a latent risk and the outage it predicted are one cause.
       - Only when O(formats) is not empty.
     type: int
     default: 0

@@ -5,7 +5,7 @@
 
 ``first_seen`` reads the kept reports to tell, for each root cause of this run, since when it
 has been there without a break: walking back from the newest kept report, as long as a report
-has the same cause (same code and node or nodes), its time (or the first_seen it recorded
+has the same cause (see cause_key), its time (or the first_seen it recorded
 itself, which reaches past pruned files) is the first sighting. A cause the newest kept report
 does not have is new: first seen now. ``keep`` saves this run's report and prunes to N.
 """
@@ -19,8 +19,16 @@ HISTORY_DIR = "history"
 NAME_RE = re.compile(r"^report-(\d{8}T\d{6}Z)(?:-(\d+))?\.json$")
 
 
+# A latent risk and the outage it predicted are one cause: calico-node on that node taking the
+# address of that interface (AUTODETECTION_RISK before the restart, ADDRESS_* after it).
+ADDRESS_CODES = ("AUTODETECTION_RISK", "ADDRESS_ON_DOCKER_BRIDGE", "ADDRESS_ON_EXCLUDED_INTERFACE", "ADDRESS_MISMATCH")
+
+
 def cause_key(cause):
-    """What makes two runs' root causes the same cause."""
+    """What makes two runs' root causes the same cause: the code and the node (or nodes), except
+    that an address cause is its node and interface, whichever of ADDRESS_CODES names it."""
+    if cause.get("code") in ADDRESS_CODES and cause.get("interface"):
+        return ("address", cause.get("node"), cause.get("interface"))
     nodes = cause.get("nodes")
     return (cause.get("code"), tuple(nodes) if nodes else cause.get("node"))
 
@@ -48,9 +56,10 @@ def first_seen(causes, report_dir, now):
     """({cause id: UTC time first seen}, [warning sentences]) from the kept reports, newest first."""
     problems = []
     result = {}
-    pending = {cause_key(c): c["id"] for c in causes}
-    for cid in pending.values():
-        result[cid] = now
+    pending = {}
+    for cause in causes:
+        pending.setdefault(cause_key(cause), []).append(cause["id"])
+        result[cause["id"]] = now
     for path in reversed(history_files(report_dir)):
         if not pending:
             break
@@ -67,9 +76,9 @@ def first_seen(causes, report_dir, now):
             if cause is None:
                 del pending[key]              # not there in that run: the streak starts after it
                 continue
-            result[pending[key]] = when
+            for cid in pending[key]:
+                result[cid] = cause.get("first_seen") or when
             if cause.get("first_seen"):
-                result[pending[key]] = cause["first_seen"]
                 del pending[key]
     return result, problems
 

@@ -58,7 +58,8 @@ def test_history_off_keeps_nothing_and_shows_nothing(seed_outage, tmp_path):
 
 
 def test_a_new_cause_is_first_seen_now(seed_outage, tmp_path):
-    plant(tmp_path, "2026-01-01T00:00:00Z", [{"code": "AUTODETECTION_RISK", "node": "ai", "first_seen": None}])
+    plant(tmp_path, "2026-01-01T00:00:00Z", [{"code": "AUTODETECTION_RISK", "node": "ai", "interface": "br-0123456789ab",
+                                              "first_seen": None}])
     result = run(seed_outage, tmp_path, 5)
     doc = load(tmp_path)
     (cause,) = doc["root_causes"]
@@ -80,6 +81,17 @@ def test_first_seen_is_the_start_of_the_unbroken_streak(seed_outage, tmp_path):
     run(seed_outage, tmp_path, 10)
     assert load(tmp_path)["root_causes"][0]["first_seen"] == "2026-01-03T00:00:00Z"
     assert "first seen 2026-01-03T00:00:00Z</span>" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_risk_and_the_outage_it_predicted_are_one_cause(seed_outage, tmp_path):
+    # the healthy mesh's warning: ai would take br-cddff8a3b81c's address at its next start
+    plant(tmp_path, "2026-01-01T00:00:00Z", [{"code": "AUTODETECTION_RISK", "severity": "warning",
+                                              "interface": "br-cddff8a3b81c", "first_seen": None}])
+    run(seed_outage, tmp_path, 5)
+    (cause,) = load(tmp_path)["root_causes"]
+    assert cause["code"] == "ADDRESS_ON_DOCKER_BRIDGE" and cause["first_seen"] == "2026-01-01T00:00:00Z"
+    assert history.cause_key(cause) == ("address", "ai", "br-cddff8a3b81c")
+    assert history.cause_key({"code": "SESSION_DOWN", "node": None, "nodes": ["a", "b"]}) == ("SESSION_DOWN", ("a", "b"))
 
 
 def test_first_seen_carries_over_pruned_runs(seed_outage, tmp_path):
