@@ -3,11 +3,8 @@
 compared, family by family, with the report.json of the same run."""
 from __future__ import annotations
 
-import collections
 import json
 import os
-import shutil
-import subprocess
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -18,19 +15,15 @@ from ansible_collections.meshdoctor.calico.plugins.plugin_utils._findings import
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils.reports.prometheus_report import (
     HELP, epoch, escape_label, render_prometheus)
 
+import metrics_contract                                     # tests/metrics_contract.py
 from synthetic import make_cluster, own_facts
-
-PROMTOOL = shutil.which("promtool")
 
 
 def parse(text):
-    """{family name: [(labels dict, value)]}; every family must carry HELP and TYPE gauge."""
-    out = {}
+    metrics = metrics_contract.parse(text)
     for family in text_string_to_metric_families(text):
-        assert family.type == "gauge", family.name
         assert family.documentation == HELP[family.name]
-        out[family.name] = [(s.labels, s.value) for s in family.samples]
-    return out
+    return metrics
 
 
 def run(cluster, tmp_path, **extra):
@@ -47,51 +40,19 @@ def run(cluster, tmp_path, **extra):
 
 
 def promtool_ok(text):
-    if PROMTOOL is None:
-        return True
-    proc = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert metrics_contract.promtool_problems(text) == ""
     return True
 
 
 def assert_matches_report(metrics, report):
-    """Every family against the report.json of the same run."""
-    names = list(report["nodes"])
-    down = {(c["from"], c["to"]): c["state"] for c in report["sessions"]["not_established"]}
-    expected_sessions = {(a, b): 0 if (a, b) in down else 1 for a in names for b in names
-                         if a != b and down.get((a, b)) != "unknown"}
-    got = {(lab["from"], lab["to"]): value for lab, value in metrics["meshdoctor_bgp_session_established"]}
-    assert got == expected_sessions
-    assert sum(got.values()) == report["sessions"]["established"] == report["summary"]["sessions_established"]
-    for family, key in (("meshdoctor_node_sessions_expected", "sessions_total"),
-                        ("meshdoctor_node_routes_missing", "routes_missing"),
-                        ("meshdoctor_node_address_ok", "address_ok")):
-        want = {n: int(row[key]) for n, row in report["nodes"].items() if row[key] is not None}
-        assert {lab["node"]: value for lab, value in metrics[family]} == want, family
-    assert {lab["node"]: value for lab, value in metrics["meshdoctor_node_sessions_established"]} == \
-        {n: row["sessions_up"] for n, row in report["nodes"].items() if row["status"] == "ok"}
-    counts = collections.Counter((f["code"], f["severity"]) for f in report["findings"])
-    findings = {(lab["code"], lab["severity"]): value for lab, value in metrics["meshdoctor_findings"]}
-    assert {k: v for k, v in findings.items() if v} == dict(counts)
-    assert set(findings) >= {(code, sev) for code, (sev, dummy) in CODES.items()}
-    causes = {(n or "", c["code"], c["severity"]) for c in report["root_causes"] for n in c.get("nodes") or [c["node"]]}
-    assert {(lab["node"], lab["code"], lab["severity"]): v for lab, v in metrics["meshdoctor_root_cause"]} == \
-        dict.fromkeys(causes, 1)
-    risks = {(f["node"], f["evidence"]["predicted_interface"] or "", f["evidence"]["predicted_address"],
-              f["evidence"]["expected_address"]) for f in report["findings"] if f["code"] == "AUTODETECTION_RISK"}
-    assert {(lab["node"], lab["interface"], lab["predicted_address"], lab["expected_address"]): v
-            for lab, v in metrics["meshdoctor_autodetection_risk"]} == dict.fromkeys(risks, 1)
-    assert metrics["meshdoctor_last_run_timestamp_seconds"] == [({}, epoch(report["generated_at"]))]
-    assert metrics["meshdoctor_run_duration_seconds"] == [({}, report["run"]["duration_seconds"])]
-    assert metrics["meshdoctor_nodes_unreachable"] == [
-        ({}, sum(1 for row in report["nodes"].values() if row["status"] == "unreachable"))]
+    metrics_contract.assert_matches_report(metrics, report, codes=[(c, sev) for c, (sev, dummy) in CODES.items()])
 
 
 def test_seed_outage_metrics_agree_with_report_json(seed_outage, tmp_path):
     report, text = run(seed_outage, tmp_path)
     assert promtool_ok(text)
     metrics = parse(text)
-    assert set(metrics) == set(HELP)
+    assert sorted(HELP) == sorted(metrics_contract.FAMILIES)
     assert_matches_report(metrics, report)
     assert sum(v for dummy, v in metrics["meshdoctor_bgp_session_established"]) == 6
     assert metrics["meshdoctor_root_cause"] == [({"node": "ai", "code": "ADDRESS_ON_DOCKER_BRIDGE",
