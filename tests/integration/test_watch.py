@@ -1,0 +1,102 @@
+"""playbooks/watch.yml on the seed lab, into one directory with the report history on: the
+healthy mesh (ai's latent risk), then the outage on ai, twice. Each run's meshdoctor.prom is
+read with the official client's parser (and promtool when installed) and compared with the
+report.json of the same run; each report.json follows docs/report.schema.json.
+
+The two tests share the watch directory (module scope); the outage test runs after every
+healthy-lab test of the session (conftest.py), so after the healthy one."""
+import json
+import os
+import re
+
+import pytest
+
+import metrics_contract                  # tests/metrics_contract.py
+import report_schema                     # tests/report_schema.py
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+INVENTORY = os.path.join(REPO, ".lab", "inventory.yml")
+BRIDGE = re.compile(r"^br-[0-9a-f]{12}$")
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture(scope="module")
+def watch_dir(tmp_path_factory):
+    """The directory a node exporter would read, shared by the runs of this module, and what they saw."""
+    return {"path": str(tmp_path_factory.mktemp("textfile")), "runs": []}
+
+
+def watch(lab_shell, state):
+    """Run playbooks/watch.yml into the watch directory; return (report, metrics, html)."""
+    out = state["path"]
+    proc = lab_shell(["ansible-playbook", "-i", INVENTORY, os.path.join(REPO, "playbooks", "watch.yml"),
+                      "-e", "meshdoctor_watch_dir=" + out, "-e", "meshdoctor_report_history=5"], timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # only the three reports and the history: no temporary file left behind
+    assert sorted(os.listdir(out)) == ["history", "meshdoctor.prom", "report.html", "report.json"]
+    with open(os.path.join(out, "report.json"), encoding="utf-8") as handle:
+        report = json.load(handle)
+    assert report_schema.problems(report) == []
+    with open(os.path.join(out, "meshdoctor.prom"), encoding="utf-8") as handle:
+        text = handle.read()
+    assert metrics_contract.promtool_problems(text) == ""
+    metrics = metrics_contract.parse(text)
+    metrics_contract.assert_matches_report(metrics, report)
+    with open(os.path.join(out, "report.html"), encoding="utf-8") as handle:
+        html = handle.read()
+    state["runs"].append(report["generated_at"])
+    kept = sorted(os.listdir(os.path.join(out, "history")))
+    assert len(kept) == len(state["runs"]), kept
+    for name in kept:
+        with open(os.path.join(out, "history", name), encoding="utf-8") as handle:
+            assert report_schema.problems(json.load(handle)) == [], name
+    # the run's duration counts from the role's start: the node_facts round trip is in it
+    assert 0.2 < report["run"]["duration_seconds"] < 300, report["run"]
+    assert metrics_contract.epoch(report["run"]["started_at"]) <= metrics_contract.epoch(report["generated_at"])
+    return report, metrics, html
+
+
+def sessions_up(metrics):
+    return sum(v for dummy, v in metrics["meshdoctor_bgp_session_established"])
+
+
+def per_node(metrics, family):
+    return {labels["node"]: value for labels, value in metrics[family]}
+
+
+def test_watch_on_the_healthy_mesh_shows_ai_at_risk(healthy_seed_lab, lab_shell, watch_dir):
+    report, metrics, html = watch(lab_shell, watch_dir)
+    assert report["summary"]["errors"] == 0
+    assert sessions_up(metrics) == 12 and len(metrics["meshdoctor_bgp_session_established"]) == 12
+    assert per_node(metrics, "meshdoctor_node_sessions_established") == {"ai": 3, "hp": 3, "master": 3, "ml": 3}
+    assert set(per_node(metrics, "meshdoctor_node_address_ok").values()) == {1}
+    (risk,) = metrics["meshdoctor_autodetection_risk"]
+    labels, value = risk
+    assert value == 1 and labels["node"] == "ai" and BRIDGE.match(labels["interface"]), labels
+    assert labels["predicted_address"] == "172.19.0.1" and labels["expected_address"] == "192.168.1.188"
+    assert metrics["meshdoctor_root_cause"] == [({"node": "ai", "code": "AUTODETECTION_RISK", "severity": "warning"}, 1)]
+    (cause,) = report["root_causes"]
+    assert cause["first_seen"] == report["generated_at"]
+    assert "first seen %s (this run)" % report["generated_at"] in html
+    watch_dir["risk_interface"] = labels["interface"]
+
+
+def test_watch_after_the_outage_names_ai_and_dates_it_from_the_risk(seed_lab_outage, lab_shell, watch_dir):
+    assert watch_dir["runs"], "test_watch_on_the_healthy_mesh_shows_ai_at_risk must run first (same module)"
+    healthy_at = watch_dir["runs"][0]
+    for dummy in range(2):
+        report, metrics, html = watch(lab_shell, watch_dir)
+        assert sessions_up(metrics) == 6 and len(metrics["meshdoctor_bgp_session_established"]) == 12
+        down = [lab for lab, v in metrics["meshdoctor_bgp_session_established"] if v == 0]
+        assert len(down) == 6 and all("ai" in (lab["from"], lab["to"]) for lab in down), down
+        assert per_node(metrics, "meshdoctor_node_sessions_established") == {"ai": 0, "hp": 2, "master": 2, "ml": 2}
+        assert per_node(metrics, "meshdoctor_node_address_ok")["ai"] == 0
+        assert metrics["meshdoctor_root_cause"] == [
+            ({"node": "ai", "code": "ADDRESS_ON_DOCKER_BRIDGE", "severity": "error"}, 1)]
+        assert metrics["meshdoctor_autodetection_risk"] == []
+        (cause,) = report["root_causes"]
+        assert cause["interface"] == watch_dir["risk_interface"]
+        # the outage is the risk the first run warned about: first seen then
+        assert cause["first_seen"] == healthy_at < report["generated_at"]
+        assert '<span class="seen">first seen %s</span>' % healthy_at in html
