@@ -99,7 +99,9 @@ tests:
           - exp_labels: {severity: critical, from: hp, to: ai}
             exp_annotations:
               summary: "Calico BGP session hp -> ai is down"
-              description: "The node-to-node BGP session from hp to ai has not been Established for 5 minutes. meshdoctor's report.html and meshdoctor_root_cause name the cause."
+              description: >-
+                The node-to-node BGP session from hp to ai has not been Established for 5 minutes.
+                meshdoctor's report.html and meshdoctor_root_cause name the cause.
   - interval: 1m
     input_series:
       - series: 'meshdoctor_autodetection_risk{node="ai",interface="br-cddff8a3b81c",predicted_address="172.19.0.1",expected_address="192.168.1.188"}'
@@ -112,7 +114,9 @@ tests:
                          expected_address: 192.168.1.188}
             exp_annotations:
               summary: "ai would peer on 172.19.0.1 after its next calico-node start"
-              description: "calico-node on ai would pick 172.19.0.1 on br-cddff8a3b81c instead of 192.168.1.188 at its next start (a reboot is enough). Pin IP_AUTODETECTION_METHOD or remove the interface before then."
+              description: >-
+                calico-node on ai would pick 172.19.0.1 on br-cddff8a3b81c instead of 192.168.1.188 at its
+                next start (a reboot is enough). Pin IP_AUTODETECTION_METHOD or remove the interface before then.
   - interval: 10m
     input_series:
       # a run every 10 minutes for an hour (the value is the run's Unix time), then none

@@ -140,6 +140,6 @@ def test_history_without_json_format_still_keeps_report_json(seed_outage, tmp_pa
 def test_other_files_in_the_history_directory_are_left_alone(seed_outage, tmp_path):
     os.makedirs(tmp_path / "history")
     (tmp_path / "history" / "notes.txt").write_text("mine", encoding="utf-8")
-    for _ in range(3):
+    for dummy in range(3):
         run(seed_outage, tmp_path, 1)
     assert "notes.txt" in kept(tmp_path) and len(kept(tmp_path)) == 2
