@@ -52,7 +52,7 @@ def _write(path, text):
 def write_reports(analysis, report_dir, formats, history_count=0):
     """([written paths], [warning sentences]). With history_count, each root cause's first sighting is read
     from the kept reports first (analysis.first_seen), and this run's report.json is kept beside them."""
-    written, problems = [], []
+    written, problems, texts = [], [], {}
     report_dir = os.path.expanduser(str(report_dir))
     try:
         os.makedirs(report_dir, exist_ok=True)
@@ -67,7 +67,7 @@ def write_reports(analysis, report_dir, formats, history_count=0):
         filename, render = FORMATS[fmt].filename, FORMATS[fmt].render
         path = os.path.join(report_dir, filename)
         try:
-            text = render(analysis)
+            text = texts[fmt] = render(analysis)
         except Exception as exc:  # pylint: disable=broad-except  # a report must not cost the analysis
             problems.append("mesh_check: %s not rendered (%s: %s)" % (filename, type(exc).__name__, exc))
             continue
@@ -79,7 +79,7 @@ def write_reports(analysis, report_dir, formats, history_count=0):
         written.append(os.path.abspath(path))
     if history_count:
         try:
-            text = render_json(analysis)
+            text = texts.get("json") or render_json(analysis)      # the kept copy is report.json itself
         except Exception as exc:  # pylint: disable=broad-except  # a report must not cost the analysis
             problems.append("mesh_check: history not kept (%s: %s)" % (type(exc).__name__, exc))
         else:
