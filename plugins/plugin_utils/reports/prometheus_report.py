@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import time
 
-from ..checks import CODES
+from ..checks import CODES      # the registry: every known code, written at 0 when not found
 
 DEFAULT_MAX_PAIRS = 10000
 
@@ -94,7 +94,7 @@ def _session_samples(analysis):
 
 
 def _finding_samples(analysis):
-    counts = {(code, severity): 0 for code, (severity, _check) in CODES.items()}
+    counts = {(code, info.severity): 0 for code, info in CODES.items()}
     for item in analysis.findings:
         key = (item["code"], item["severity"])
         counts[key] = counts.get(key, 0) + 1

@@ -9,9 +9,9 @@ import os
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from ansible_collections.meshdoctor.calico.plugins.plugin_utils import _reports
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils.reports import writer
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils._analysis import analyse, run_analysis
-from ansible_collections.meshdoctor.calico.plugins.plugin_utils._findings import CODES
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils.checks import CODES
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils.reports.prometheus_report import (
     HELP, epoch, escape_label, render_prometheus)
 
@@ -45,7 +45,7 @@ def promtool_ok(text):
 
 
 def assert_matches_report(metrics, report):
-    metrics_contract.assert_matches_report(metrics, report, codes=[(c, sev) for c, (sev, dummy) in CODES.items()])
+    metrics_contract.assert_matches_report(metrics, report, codes=[(c, info.severity) for c, info in CODES.items()])
 
 
 def test_seed_outage_metrics_agree_with_report_json(seed_outage, tmp_path):
@@ -150,7 +150,7 @@ def test_written_through_a_temporary_file_and_renamed(seed_outage, tmp_path, mon
     def spy(src, dst):
         renames.append((src, dst, open(dst, encoding="utf-8").read() if os.path.exists(dst) else None))
         real_replace(src, dst)
-    monkeypatch.setattr(_reports.os, "replace", spy)
+    monkeypatch.setattr(writer.os, "replace", spy)
     run(seed_outage, tmp_path)
     (src, dst, before), = [r for r in renames if r[1].endswith(".prom")]
     assert dst == str(tmp_path / "meshdoctor.prom") and before == "old\n"      # the old file until the rename
@@ -162,7 +162,7 @@ def test_written_through_a_temporary_file_and_renamed(seed_outage, tmp_path, mon
 def test_a_failing_metrics_writer_is_a_warning(seed_outage, tmp_path, monkeypatch):
     def broken(analysis):
         raise KeyError("boom")
-    monkeypatch.setitem(_reports.FORMATS, "prometheus", ("meshdoctor.prom", broken))
+    monkeypatch.setitem(writer.FORMATS, "prometheus", ("meshdoctor.prom", broken))
     result = run_analysis({"hosts": seed_outage["hosts"], "datastore": seed_outage["datastore"],
                            "report_dir": str(tmp_path), "formats": ["json", "prometheus"]}, seed_outage["hostvars"])
     assert result["warnings"] == ["mesh_check: meshdoctor.prom not rendered (KeyError: 'boom')"]
