@@ -3,8 +3,8 @@ healthy mesh (ai's latent risk), then the outage on ai, twice. Each run's meshdo
 read with the official client's parser (and promtool when installed) and compared with the
 report.json of the same run; each report.json follows docs/report.schema.json.
 
-The two tests share the watch directory (module scope); the outage test runs after every
-healthy-lab test of the session (conftest.py), so after the healthy one."""
+The two tests share the watch directory; the outage test runs after every healthy-lab test
+of the session (conftest.py), so after the healthy one."""
 import json
 import os
 import re
@@ -21,9 +21,11 @@ BRIDGE = re.compile(r"^br-[0-9a-f]{12}$")
 pytestmark = pytest.mark.lab
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def watch_dir(tmp_path_factory):
-    """The directory a node exporter would read, shared by the runs of this module, and what they saw."""
+    """The directory a node exporter would read, shared by the runs of this module, and what they saw.
+    Session scope: conftest.py moves the outage test after every healthy-lab test of the session, so
+    other modules' tests run in between, and a module-scoped fixture would be made anew."""
     return {"path": str(tmp_path_factory.mktemp("textfile")), "runs": []}
 
 
