@@ -112,7 +112,7 @@ options:
   history:
     description:
       - How many report.json files to keep in C(history/) under O(report_dir), named
-        C(report-<UTC time>.json), this run's included. C(0) keeps none.
+        C(report-<UTC time>.json), this run's included. V(0) keeps none.
       - When set, each root cause gets C(first_seen) (the time of the earliest kept run from which on it was there
         without a break) in C(report.json), and C(report.html) shows it. A cause is the same in two runs when it has
         the same code and node, or, for C(AUTODETECTION_RISK) and the C(ADDRESS_*) causes, the same node and
@@ -122,7 +122,7 @@ options:
     default: 0
   metrics_max_pairs:
     description:
-      - The C(prometheus) report writes one C(meshdoctor_bgp_session_established) sample per directed session
+      - The V(prometheus) report writes one C(meshdoctor_bgp_session_established) sample per directed session
         only while the cluster has at most this many (N x (N-1)); above it only the per-node families.
     type: int
     default: 10000

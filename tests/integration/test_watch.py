@@ -7,16 +7,13 @@ The two tests share the watch directory; the outage test runs after every health
 of the session (conftest.py), so after the healthy one."""
 import json
 import os
-import re
 
 import pytest
 
 import metrics_contract                  # tests/metrics_contract.py
 import report_schema                     # tests/report_schema.py
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-INVENTORY = os.path.join(REPO, ".lab", "inventory.yml")
-BRIDGE = re.compile(r"^br-[0-9a-f]{12}$")
+from labtools import HEALTHY_CAUSES, HEALTHY_FINDINGS, SEED_HOSTS, STRAY_BRIDGE_RE, cause_signature, load_report, \
+    playbook, signature
 
 pytestmark = pytest.mark.lab
 
@@ -32,13 +29,12 @@ def watch_dir(tmp_path_factory):
 def watch(lab_shell, state):
     """Run playbooks/watch.yml into the watch directory; return (report, metrics, html)."""
     out = state["path"]
-    proc = lab_shell(["ansible-playbook", "-i", INVENTORY, os.path.join(REPO, "playbooks", "watch.yml"),
-                      "-e", "meshdoctor_watch_dir=" + out, "-e", "meshdoctor_report_history=5"], timeout=600)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = playbook(lab_shell, "watch", "-e", "meshdoctor_watch_dir=" + out, "-e", "meshdoctor_report_history=5",
+                    timeout=600)
+    assert proc.returncode == 0, proc.output
     # only the three reports and the history: no temporary file left behind
     assert sorted(os.listdir(out)) == ["history", "meshdoctor.prom", "report.html", "report.json"]
-    with open(os.path.join(out, "report.json"), encoding="utf-8") as handle:
-        report = json.load(handle)
+    report = load_report(out)
     assert report_schema.problems(report) == []
     with open(os.path.join(out, "meshdoctor.prom"), encoding="utf-8") as handle:
         text = handle.read()
@@ -69,14 +65,14 @@ def per_node(metrics, family):
 
 def test_watch_on_the_healthy_mesh_shows_ai_at_risk(healthy_seed_lab, lab_shell, watch_dir):
     report, metrics, html = watch(lab_shell, watch_dir)
-    assert report["summary"]["errors"] == 0
+    assert signature(report) == HEALTHY_FINDINGS and cause_signature(report) == HEALTHY_CAUSES
     assert sessions_up(metrics) == 12 and len(metrics["meshdoctor_bgp_session_established"]) == 12
     assert per_node(metrics, "meshdoctor_node_sessions_established") == {"ai": 3, "hp": 3, "master": 3, "ml": 3}
     assert set(per_node(metrics, "meshdoctor_node_address_ok").values()) == {1}
     (risk,) = metrics["meshdoctor_autodetection_risk"]
     labels, value = risk
-    assert value == 1 and labels["node"] == "ai" and BRIDGE.match(labels["interface"]), labels
-    assert labels["predicted_address"] == "172.19.0.1" and labels["expected_address"] == "192.168.1.188"
+    assert value == 1 and labels["node"] == "ai" and STRAY_BRIDGE_RE.fullmatch(labels["interface"]), labels
+    assert labels["predicted_address"] == "172.19.0.1" and labels["expected_address"] == SEED_HOSTS["ai"]
     assert metrics["meshdoctor_root_cause"] == [({"node": "ai", "code": "AUTODETECTION_RISK", "severity": "warning"}, 1)]
     (cause,) = report["root_causes"]
     assert cause["first_seen"] == report["generated_at"]
@@ -89,6 +85,7 @@ def test_watch_after_the_outage_names_ai_and_dates_it_from_the_risk(seed_lab_out
     healthy_at = watch_dir["runs"][0]
     for dummy in range(2):
         report, metrics, html = watch(lab_shell, watch_dir)
+        assert cause_signature(report) == [("ADDRESS_ON_DOCKER_BRIDGE", "ai")]
         assert sessions_up(metrics) == 6 and len(metrics["meshdoctor_bgp_session_established"]) == 12
         down = [lab for lab, v in metrics["meshdoctor_bgp_session_established"] if v == 0]
         assert len(down) == 6 and all("ai" in (lab["from"], lab["to"]) for lab in down), down

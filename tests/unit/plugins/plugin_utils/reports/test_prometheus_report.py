@@ -162,7 +162,7 @@ def test_written_through_a_temporary_file_and_renamed(seed_outage, tmp_path, mon
 def test_a_failing_metrics_writer_is_a_warning(seed_outage, tmp_path, monkeypatch):
     def broken(analysis):
         raise KeyError("boom")
-    monkeypatch.setitem(writer.FORMATS, "prometheus", ("meshdoctor.prom", broken))
+    monkeypatch.setitem(writer.FORMATS, "prometheus", writer.Format("meshdoctor.prom", broken))
     result = run_analysis({"hosts": seed_outage["hosts"], "datastore": seed_outage["datastore"],
                            "report_dir": str(tmp_path), "formats": ["json", "prometheus"]}, seed_outage["hostvars"])
     assert result["warnings"] == ["mesh_check: meshdoctor.prom not rendered (KeyError: 'boom')"]
