@@ -191,7 +191,7 @@ def ansible_json(ansible, monkeypatch):
 # session's base temporary directory) is validated against docs/report.schema.json.
 if os.path.join(REPO, "tests") not in sys.path:
     sys.path.insert(0, os.path.join(REPO, "tests"))
-import report_schema  # noqa: E402  pylint: disable=wrong-import-position  (tests/report_schema.py)
+import report_schema  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(autouse=True)

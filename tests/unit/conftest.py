@@ -31,7 +31,8 @@ def short_tmp():
         shutil.rmtree(path, ignore_errors=True)
 
 
-import report_schema  # noqa: E402  pylint: disable=wrong-import-position  (tests/report_schema.py, on the path above)
+# tests/report_schema.py, importable through the path set above
+import report_schema  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(autouse=True)
