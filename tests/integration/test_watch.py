@@ -3,8 +3,10 @@ healthy mesh (ai's latent risk), then the outage on ai, twice. Each run's meshdo
 read with the official client's parser (and promtool when installed) and compared with the
 report.json of the same run; each report.json follows docs/report.schema.json.
 
-The two tests share the watch directory; the outage test runs after every healthy-lab test
-of the session (conftest.py), so after the healthy one."""
+One test, on one lab: the outage must hit the bridge the healthy run warned about (a lab
+reset in between would give ai a new Docker network, hence another bridge). It asks for the
+session lab itself, so it runs among the healthy-lab tests, the last of them by file order,
+and leaves the lab in the outage state the outage tests share (SeedLab.ensure_outage)."""
 import json
 import os
 
@@ -16,14 +18,6 @@ from labtools import HEALTHY_CAUSES, HEALTHY_FINDINGS, SEED_HOSTS, STRAY_BRIDGE_
     playbook, signature
 
 pytestmark = pytest.mark.lab
-
-
-@pytest.fixture(scope="session")
-def watch_dir(tmp_path_factory):
-    """The directory a node exporter would read, shared by the runs of this module, and what they saw.
-    Session scope: conftest.py moves the outage test after every healthy-lab test of the session, so
-    other modules' tests run in between, and a module-scoped fixture would be made anew."""
-    return {"path": str(tmp_path_factory.mktemp("textfile")), "runs": []}
 
 
 def watch(lab_shell, state):
@@ -63,7 +57,10 @@ def per_node(metrics, family):
     return {labels["node"]: value for labels, value in metrics[family]}
 
 
-def test_watch_on_the_healthy_mesh_shows_ai_at_risk(healthy_seed_lab, lab_shell, watch_dir):
+def test_watch_healthy_then_after_the_outage(seed_lab, lab_shell, tmp_path):
+    watch_dir = {"path": str(tmp_path / "textfile"), "runs": []}   # the directory a node exporter would read
+    os.makedirs(watch_dir["path"])
+    seed_lab.ensure_healthy()
     report, metrics, html = watch(lab_shell, watch_dir)
     assert signature(report) == HEALTHY_FINDINGS and cause_signature(report) == HEALTHY_CAUSES
     assert sessions_up(metrics) == 12 and len(metrics["meshdoctor_bgp_session_established"]) == 12
@@ -77,13 +74,11 @@ def test_watch_on_the_healthy_mesh_shows_ai_at_risk(healthy_seed_lab, lab_shell,
     (cause,) = report["root_causes"]
     assert cause["first_seen"] == report["generated_at"]
     assert "first seen %s (this run)" % report["generated_at"] in html
-    watch_dir["risk_interface"] = labels["interface"]
+    risk_interface = labels["interface"]
+    healthy_at = report["generated_at"]
 
-
-def test_watch_after_the_outage_names_ai_and_dates_it_from_the_risk(seed_lab_outage, lab_shell, watch_dir):
-    assert watch_dir["runs"], "test_watch_on_the_healthy_mesh_shows_ai_at_risk must run first (same module)"
-    healthy_at = watch_dir["runs"][0]
-    for dummy in range(2):
+    seed_lab.ensure_outage("ai")
+    for dummy in range(2):                        # the second outage run keeps the first sighting too
         report, metrics, html = watch(lab_shell, watch_dir)
         assert cause_signature(report) == [("ADDRESS_ON_DOCKER_BRIDGE", "ai")]
         assert sessions_up(metrics) == 6 and len(metrics["meshdoctor_bgp_session_established"]) == 12
@@ -95,7 +90,7 @@ def test_watch_after_the_outage_names_ai_and_dates_it_from_the_risk(seed_lab_out
             ({"node": "ai", "code": "ADDRESS_ON_DOCKER_BRIDGE", "severity": "error"}, 1)]
         assert metrics["meshdoctor_autodetection_risk"] == []
         (cause,) = report["root_causes"]
-        assert cause["interface"] == watch_dir["risk_interface"]
+        assert cause["interface"] == risk_interface
         # the outage is the risk the first run warned about: first seen then
         assert cause["first_seen"] == healthy_at < report["generated_at"]
         assert '<span class="seen">first seen %s</span>' % healthy_at in html
