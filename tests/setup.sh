@@ -7,7 +7,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 debian_packages=(bird openssh-server docker.io etcd-server etcd-client iproute2 procps psmisc
-                 util-linux tini git rsync chromium shellcheck python3 python3-venv ca-certificates)
+                 util-linux tini git rsync chromium shellcheck python3 python3-venv ca-certificates
+                 prometheus)
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -18,7 +19,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # The packaged services must not run in the root namespace: the lab starts its own.
-for svc in bird docker etcd ssh; do
+# (prometheus: only its promtool is used, to check meshdoctor.prom and docs/metrics.md's alert rules.)
+for svc in bird docker etcd ssh prometheus; do
   if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
 done
 

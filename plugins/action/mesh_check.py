@@ -35,6 +35,9 @@ class ActionModule(ActionBase):
         if NETADDR_IMPORT_ERROR is not None:
             raise AnsibleActionFail("mesh_check needs the Python library netaddr on the controller: %s"
                                     % NETADDR_IMPORT_ERROR)
+        for name in ("history", "metrics_max_pairs"):
+            if args[name] < 0:
+                raise AnsibleActionFail("mesh_check: %s must be 0 or more, got %d" % (name, args[name]))
         if args.get("query"):
             try:
                 select([], args["query"])

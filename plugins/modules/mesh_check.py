@@ -18,7 +18,8 @@ description:
     every other node's blocks, latent autodetection risks and stray Docker bridges.
   - Groups the findings under root causes and tells each in one sentence, writes C(report.json),
     C(junit.xml) and C(report.html) to O(report_dir) and fails when a finding reaches O(fail_on).
-  - The finding codes are listed in C(docs/findings.md); the report format in C(docs/report-schema.md).
+  - The finding codes are listed in C(docs/findings.md); the report format in C(docs/report-schema.md) and, as a
+    JSON Schema, C(docs/report.schema.json); the metrics in C(docs/metrics.md).
 author:
   - meshdoctor maintainers (@meshdoctor)
 requirements:
@@ -100,12 +101,36 @@ options:
   formats:
     description:
       - Which reports to write - V(json) (C(report.json)), V(junit) (C(junit.xml)), V(html) (C(report.html)),
-        V(text) (C(summary.txt)). An empty list writes none.
+        V(text) (C(summary.txt)), V(prometheus) (C(meshdoctor.prom), metrics in the format of the node exporter's
+        textfile collector, see C(docs/metrics.md)). An empty list writes none.
+      - Each file is written to a temporary name in O(report_dir) and renamed, so a reader never sees half a file.
       - A report that cannot be written is a warning, never a failure.
     type: list
     elements: str
-    choices: [json, junit, html, text]
+    choices: [json, junit, html, text, prometheus]
     default: [json, junit, html]
+  history:
+    description:
+      - How many report.json files to keep in C(history/) under O(report_dir), named
+        C(report-<UTC time>.json), this run's included. V(0) keeps none.
+      - When set, each root cause gets C(first_seen) (the time of the earliest kept run from which on it was there
+        without a break) in C(report.json), and C(report.html) shows it. A cause is the same in two runs when it has
+        the same code and node, or, for C(AUTODETECTION_RISK) and the C(ADDRESS_*) causes, the same node and
+        interface - a latent risk and the outage it predicted are one cause.
+      - Only when O(formats) is not empty.
+    type: int
+    default: 0
+  metrics_max_pairs:
+    description:
+      - The V(prometheus) report writes one C(meshdoctor_bgp_session_established) sample per directed session
+        only while the cluster has at most this many (N x (N-1)); above it only the per-node families.
+    type: int
+    default: 10000
+  run_started:
+    description:
+      - Unix time the run started (e.g. when the role began), for the run duration in C(report.json) and the
+        metrics. Without it, the duration is that of the analysis alone.
+    type: float
   fail_on:
     description: Fail the task when a finding of this severity or worse exists.
     type: str
@@ -242,7 +267,7 @@ summary_text:
   returned: always
   type: str
 report_files:
-  description: Absolute paths of the reports written.
+  description: Absolute paths of the reports written (with O(history), the kept copy of C(report.json) too).
   returned: always
   type: list
   elements: str
@@ -286,8 +311,11 @@ ARGUMENT_SPEC = dict(
     expected_address_sources=dict(type="list", elements="str", choices=["inventory", "kubernetes", "override"],
                                   default=["inventory", "kubernetes", "override"]),
     report_dir=dict(type="path", default="./meshdoctor-report"),
-    formats=dict(type="list", elements="str", choices=["json", "junit", "html", "text"],
+    formats=dict(type="list", elements="str", choices=["json", "junit", "html", "text", "prometheus"],
                  default=["json", "junit", "html"]),
+    history=dict(type="int", default=0),
+    metrics_max_pairs=dict(type="int", default=10000),
+    run_started=dict(type="float"),
     fail_on=dict(type="str", choices=["error", "warning", "never"], default="error"),
     ignore=dict(type="list", elements="str", default=[]),
     query=dict(type="str"),

@@ -9,6 +9,7 @@ arguments; ``analyse(...)`` is the analysis alone (what the benchmark times).
 from __future__ import annotations
 
 import datetime
+import time
 
 from ._context import Context
 from ._derived import calico_sources
@@ -35,7 +36,12 @@ DEFAULTS = {
     "datastore": None, "results": None, "expected_address_sources": ["inventory", "kubernetes", "override"],
     "report_dir": "./meshdoctor-report", "formats": ["json", "junit", "html"], "fail_on": "error",
     "ignore": [], "query": None, "results_var": None, "plan_hosts": [], "datastore_host": None, "delete_stale": [],
+    "run_started": None, "history": 0, "metrics_max_pairs": 10000,
 }
+
+
+def _utc(seconds):
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Analysis:
@@ -49,7 +55,16 @@ class Analysis:
         self.root_causes = causes
         self.rows = rows
         self.summary = summary
-        self.generated_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.finished = time.time()
+        self.generated_at = _utc(self.finished)
+        self.started = self.finished          # when the run began (run_analysis: the role's start)
+        self.first_seen = {}                  # root cause id -> UTC time first seen (history on)
+        self.report_options = {}              # e.g. metrics_max_pairs
+
+    def run_info(self):
+        """When the run started and how long it took up to the end of the analysis."""
+        return {"started_at": _utc(self.started),
+                "duration_seconds": round(max(self.finished - self.started, 0.0), 3)}
 
     def node_details(self):
         """{name: the facts of the node the analysis used}, for report.json."""
@@ -119,6 +134,7 @@ def _rows(cluster, matrix, coverage, findings):
 
 def analyse(hosts, hostvars, datastore=None, results=None, sources=None, ignore=()):
     """Build the model, run every check, group the findings under root causes."""
+    started = time.time()
     cluster = build(hosts, hostvars, datastore=datastore, results=results, sources=sources)
     ctx = Context(cluster, {"sources": cluster.sources, "ignore": list(ignore or ())})
     matrix, coverage = ctx.matrix, ctx.coverage
@@ -140,7 +156,9 @@ def analyse(hosts, hostvars, datastore=None, results=None, sources=None, ignore=
         "datastore": None if cluster.datastore is None else (
             "reachable" if cluster.datastore_reachable else "unreachable"),
     }
-    return Analysis(cluster, matrix, coverage, findings, causes, rows, summary)
+    analysis = Analysis(cluster, matrix, coverage, findings, causes, rows, summary)
+    analysis.started = started
+    return analysis
 
 
 def select(findings, query):
@@ -170,6 +188,9 @@ def run_analysis(args, hostvars):
         datastore = datastore_from_host(host, hostvars.get(host), results.get(host))
     analysis = analyse(opts["hosts"], hostvars, datastore=datastore, results=results,
                        sources=opts["expected_address_sources"] or None, ignore=opts["ignore"] or ())
+    if opts["run_started"] is not None:
+        analysis.started = float(opts["run_started"])
+    analysis.report_options["metrics_max_pairs"] = opts["metrics_max_pairs"]
     result = {
         "changed": False,
         "summary": analysis.summary,
@@ -182,7 +203,7 @@ def run_analysis(args, hostvars):
     }
     warnings = []
     if opts["formats"] and opts["report_dir"]:
-        files, problems = write_reports(analysis, opts["report_dir"], opts["formats"])
+        files, problems = write_reports(analysis, opts["report_dir"], opts["formats"], opts["history"])
         result["report_files"] = files
         warnings.extend(problems)
     if opts["query"]:

@@ -29,6 +29,7 @@ Lab tests are marked `lab` (`-m "not lab"` runs the quick ones); they need root.
 import contextlib
 import json
 import os
+import sys
 import time
 
 import pytest
@@ -184,3 +185,24 @@ def ansible_json(ansible, monkeypatch):
     """`ansible` with the results printed as JSON (ansible.cfg asks for YAML); for labtools.adhoc."""
     monkeypatch.setenv("ANSIBLE_CALLBACK_RESULT_FORMAT", "json")
     return ansible
+
+
+# Every report.json a lab test writes under its tmp_path (and, at the end, anything under the
+# session's base temporary directory) is validated against docs/report.schema.json.
+if os.path.join(REPO, "tests") not in sys.path:
+    sys.path.insert(0, os.path.join(REPO, "tests"))
+import report_schema  # noqa: E402  pylint: disable=wrong-import-position
+
+
+@pytest.fixture(autouse=True)
+def _report_json_follows_the_schema(request):
+    yield
+    report_schema.check_after_test(request)
+
+
+def pytest_sessionfinish(session):
+    report_schema.check_session(session)
+
+
+def pytest_terminal_summary(terminalreporter):
+    report_schema.summary(terminalreporter)

@@ -2,7 +2,10 @@
 
 - `ansible_collections.meshdoctor.calico` resolves from the checkout (.collections links it).
 - tests/unit/support (fakes, recorded fixtures, run_module, the synthetic clusters) is
-  importable by module name: `from fake_docker import FakeDocker`.
+  importable by module name: `from fake_docker import FakeDocker`; so are tests/report_schema.py
+  and tests/metrics_contract.py, shared with the lab tests.
+- Every report.json a test writes under its tmp_path (and, at the end, anything under the
+  session's base temporary directory) is validated against docs/report.schema.json.
 """
 import os
 import shutil
@@ -13,7 +16,7 @@ import pytest
 
 UNIT = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(UNIT))
-for path in (os.path.join(UNIT, "support"), os.path.join(REPO, ".collections")):
+for path in (os.path.join(REPO, "tests"), os.path.join(UNIT, "support"), os.path.join(REPO, ".collections")):
     if os.path.isdir(path) and path not in sys.path:
         sys.path.insert(0, path)
 
@@ -26,3 +29,21 @@ def short_tmp():
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+# tests/report_schema.py, importable through the path set above
+import report_schema  # noqa: E402  pylint: disable=wrong-import-position
+
+
+@pytest.fixture(autouse=True)
+def _report_json_follows_the_schema(request):
+    yield
+    report_schema.check_after_test(request)
+
+
+def pytest_sessionfinish(session):
+    report_schema.check_session(session)
+
+
+def pytest_terminal_summary(terminalreporter):
+    report_schema.summary(terminalreporter)

@@ -46,10 +46,20 @@ def _causes(analysis):
         return ["<p>No root cause: every node peers on its expected address and the mesh is complete.</p>"]
     out = []
     for cause in analysis.root_causes:
-        out.append('<div class="cause %s"><b class="%s">%s</b> %s<br><small>fix: %s; symptoms: %d findings</small></div>'
+        out.append('<div class="cause %s"><b class="%s">%s</b> %s<br><small>fix: %s; symptoms: %d findings%s</small></div>'
                    % (escape(cause["severity"]), escape(cause["severity"]), escape(cause["code"]),
-                      escape(cause["message"]), escape(cause["fix"] or "-"), len(cause["symptoms"])))
+                      escape(cause["message"]), escape(cause["fix"] or "-"), len(cause["symptoms"]),
+                      _first_seen(analysis, cause)))
     return out
+
+
+def _first_seen(analysis, cause):
+    """'; first seen <time>' when the report history is on (analysis.first_seen), else ''."""
+    when = analysis.first_seen.get(cause["id"])
+    if not when:
+        return ""
+    return '; <span class="seen">first seen %s%s</span>' % (
+        escape(when), " (this run)" if when == analysis.generated_at else "")
 
 
 def _nodes_table(analysis):

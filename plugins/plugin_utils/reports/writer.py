@@ -14,9 +14,11 @@ import os
 import tempfile
 from collections import namedtuple
 
+from . import history
 from .html_report import render_html
 from .json_report import render_json
 from .junit_report import render_junit
+from .prometheus_report import render_prometheus
 from .text_summary import render_text_file
 
 Format = namedtuple("Format", "filename render")
@@ -26,6 +28,7 @@ FORMATS = {
     "junit": Format("junit.xml", render_junit),
     "html": Format("report.html", render_html),
     "text": Format("summary.txt", render_text_file),
+    "prometheus": Format("meshdoctor.prom", render_prometheus),
 }
 
 
@@ -46,14 +49,17 @@ def _write(path, text):
         raise
 
 
-def write_reports(analysis, report_dir, formats):
-    """([written paths], [warning sentences])."""
-    written, problems = [], []
+def write_reports(analysis, report_dir, formats, history_count=0):
+    """([written paths], [warning sentences]). With history_count, each root cause's first sighting is read
+    from the kept reports first (analysis.first_seen), and this run's report.json is kept beside them."""
+    written, problems, texts = [], [], {}
     report_dir = os.path.expanduser(str(report_dir))
     try:
         os.makedirs(report_dir, exist_ok=True)
     except OSError as exc:
         return [], ["mesh_check: reports not written: cannot create %s (%s)" % (report_dir, exc.strerror or exc)]
+    if history_count:
+        analysis.first_seen, problems = history.first_seen(analysis.root_causes, report_dir, analysis.generated_at)
     for fmt in formats:
         if fmt not in FORMATS:
             problems.append("mesh_check: unknown report format %r skipped" % fmt)
@@ -61,7 +67,7 @@ def write_reports(analysis, report_dir, formats):
         filename, render = FORMATS[fmt].filename, FORMATS[fmt].render
         path = os.path.join(report_dir, filename)
         try:
-            text = render(analysis)
+            text = texts[fmt] = render(analysis)
         except Exception as exc:  # pylint: disable=broad-except  # a report must not cost the analysis
             problems.append("mesh_check: %s not rendered (%s: %s)" % (filename, type(exc).__name__, exc))
             continue
@@ -71,4 +77,13 @@ def write_reports(analysis, report_dir, formats):
             problems.append("mesh_check: %s not written (%s)" % (path, exc.strerror or exc))
             continue
         written.append(os.path.abspath(path))
+    if history_count:
+        try:
+            text = texts.get("json") or render_json(analysis)      # the kept copy is report.json itself
+        except Exception as exc:  # pylint: disable=broad-except  # a report must not cost the analysis
+            problems.append("mesh_check: history not kept (%s: %s)" % (type(exc).__name__, exc))
+        else:
+            kept, trouble = history.keep(report_dir, analysis.generated_at, text, history_count, _write)
+            written.extend(kept)
+            problems.extend(trouble)
     return written, problems
