@@ -121,7 +121,8 @@ def deployment_from_cgroup(text):
 def empty_info(reason=None):
     return {"deployment": "none", "running": False, "reason": reason, "container_id": None, "image": None,
             "calico_version": None, "env": select_env({}), "autodetection_method": "first-found",
-            "log_evidence": [], "detected_address": None, "detected_interface": None, "exit_reason": None}
+            "log_evidence": [], "detected_address": None, "detected_interface": None, "exit_reason": None,
+            "process": None}
 
 
 def finish_info(info, env, log_text=None, log_lines=None):
