@@ -168,6 +168,7 @@ process:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_discovery import calico_node_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._json_safe import json_safe
 
 
 def main():
@@ -193,7 +194,7 @@ def main():
     )
     for warning in warnings:
         module.warn(warning)
-    module.exit_json(changed=False, **info)
+    module.exit_json(changed=False, **json_safe(info))
 
 
 if __name__ == "__main__":

@@ -186,6 +186,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._bridge_refusals
 )
 from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import DockerAPI, DockerAPIError
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_interfaces
+from ansible_collections.meshdoctor.calico.plugins.module_utils._json_safe import json_safe
 
 LINK_GONE_WAIT = 5.0
 
@@ -360,7 +361,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    module.exit_json(**BridgeManager(module).run())
+    module.exit_json(**json_safe(BridgeManager(module).run()))
 
 
 if __name__ == "__main__":
