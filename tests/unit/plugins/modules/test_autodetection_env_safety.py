@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.modules import autodetection
 
-from _module_args import run_module
+from run_module import run_module
 
 ENV = "# pinned by hand\nETCD_ENDPOINTS=http://192.168.1.196:2379\nNODENAME=ai\n"
 SEPARATORS = ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00", "\t", "\x1b"]

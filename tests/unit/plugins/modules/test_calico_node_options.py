@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.modules import calico_node
 
-from _module_args import run_module
+from run_module import run_module
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.modules import docker_bridge
 
-from _fake_servers import FakeDocker, install_fake_ip, ip_calls, link, network
-from _module_args import run_module
+from fake_docker import FakeDocker, network
+from fake_ip import install_fake_ip, ip_calls, link
+from run_module import run_module
 
 LAN_ID = "ab" * 32
 
@@ -33,13 +34,13 @@ def host(monkeypatch, tmp_path):
     state = {"bindir": bindir, "socket": os.path.join(sockdir, "docker.sock"), "docker": None}
     yield state
     if state["docker"]:
-        state["docker"].stop()
+        state["docker"].close()
     shutil.rmtree(sockdir, ignore_errors=True)
 
 
 def start(host, networks):
     ip_state = install_fake_ip(host["bindir"], uplink_links())
-    host["docker"] = FakeDocker(host["socket"], networks, ip_state=ip_state)
+    host["docker"] = FakeDocker(host["socket"], networks=networks, ip_state=ip_state)
     # dockerd leaves a bridge it did not create in place when the network goes.
     host["docker"]._drop_link = lambda name: None  # pylint: disable=protected-access
     return ip_state
@@ -80,7 +81,7 @@ def test_forced_removal_of_the_network_never_deletes_the_bridge(monkeypatch, hos
     assert [r[:2] for r in host["docker"].requests if r[0] == "DELETE"] == [("DELETE", "/networks/" + LAN_ID)]
     assert not [c for c in ip_calls(host["bindir"]) if c[:2] == ["link", "delete"]]
     assert ("br0", None) in links_now(ip_state) and ("eno1", "br0") in links_now(ip_state)
-    assert any("was not deleted: it is not Docker's" in w for w in result["_warnings"])
+    assert any("was not deleted: it is not Docker's" in w for w in result.get("warnings", []))
 
 
 def test_a_bridge_docker_did_not_make_is_never_deleted(monkeypatch, host):
@@ -88,7 +89,7 @@ def test_a_bridge_docker_did_not_make_is_never_deleted(monkeypatch, host):
              link(5, "lxdbr0", kind="bridge", addresses=["10.55.0.1/24"])]
     links[2]["address"] = "00:16:3e:00:00:01"
     install_fake_ip(host["bindir"], links)
-    host["docker"] = FakeDocker(host["socket"], [])
+    host["docker"] = FakeDocker(host["socket"], networks=[])
     for force in (False, True):
         result = run(monkeypatch, host, {"name": "lxdbr0", "force": force})
         assert result.get("failed") and result["refusals"] == ["not_docker_bridge"], result
@@ -99,6 +100,6 @@ def test_expected_address_on_an_enslaved_port_is_refused(monkeypatch, host):
     links = [link(1, "lo", addresses=["127.0.0.1/8"]), link(2, "eno1", addresses=["192.168.1.188/24"], master="br-0123456789ab"),
              link(5, "br-0123456789ab", kind="bridge", addresses=["172.20.0.1/16"])]
     install_fake_ip(host["bindir"], links)
-    host["docker"] = FakeDocker(host["socket"], [])
+    host["docker"] = FakeDocker(host["socket"], networks=[])
     result = run(monkeypatch, host, {"name": "br-0123456789ab", "expected_address": "192.168.1.188"})
     assert result.get("failed") and result["refusals"] == ["uplink_port", "expected_address"], result

@@ -6,8 +6,9 @@ import json
 from ansible_collections.meshdoctor.calico.plugins.module_utils._json_safe import json_safe, safe_text
 from ansible_collections.meshdoctor.calico.plugins.modules import interface_info
 
-from utils import run_module
-from _fakes import FakeRun, fixture_text  # noqa: E402  (utils puts the fakes on sys.path)
+from fake_run import FakeRun
+from fixtures import fixture_text
+from run_module import run_module
 
 RAW_NAME = b"br-\xff\xfe\x01x".decode("utf-8", "surrogateescape")   # what run_command returns for those bytes
 
