@@ -37,6 +37,7 @@ DEFAULTS = {
     "report_dir": "./meshdoctor-report", "formats": ["json", "junit", "html"], "fail_on": "error",
     "ignore": [], "query": None, "results_var": None, "plan_hosts": [], "datastore_host": None, "delete_stale": [],
     "run_started": None, "history": 0, "metrics_max_pairs": 10000,
+    "plan_pin": None, "plan_remove_bridges": True,
 }
 
 
@@ -197,7 +198,8 @@ def run_analysis(args, hostvars):
         "findings": analysis.findings,
         "root_causes": analysis.root_causes,
         "nodes": analysis.rows,
-        "plan": make_plan(analysis.cluster, analysis.root_causes, opts["plan_hosts"], opts["delete_stale"]),
+        "plan": make_plan(analysis.cluster, analysis.root_causes, opts["plan_hosts"], opts["delete_stale"],
+                          pin=opts["plan_pin"], remove_bridges=opts["plan_remove_bridges"]),
         "summary_text": render_text(analysis),
         "report_files": [],
     }
