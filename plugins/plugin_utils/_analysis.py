@@ -20,6 +20,7 @@ from ._plan import make_plan
 from ._prediction import configured_choice
 from ._root_cause import find_root_causes, headline
 from .checks import run_checks
+from .reports.printable import printable
 from .reports.text_summary import render_text
 from .reports.writer import write_reports
 
@@ -205,17 +206,22 @@ def run_analysis(args, hostvars):
     }
     warnings = []
     if opts["formats"] and opts["report_dir"]:
-        files, problems = write_reports(analysis, opts["report_dir"], opts["formats"], opts["history"])
+        try:
+            files, problems = write_reports(analysis, opts["report_dir"], opts["formats"], opts["history"])
+        except Exception as exc:  # pylint: disable=broad-except  # a failed report is a warning, whatever failed
+            files, problems = [], ["mesh_check: reports not written (%s)" % printable("%s: %s" % (type(exc).__name__, exc))]
         result["report_files"] = files
         warnings.extend(problems)
     if opts["query"]:
         result["selected"] = select(analysis.findings, opts["query"])
     result["headline"] = headline(analysis.root_causes, "warning")
+    result["headline"] = printable(result["headline"]) if result["headline"] else result["headline"]
     if meets_threshold(analysis.findings, opts["fail_on"]):
         result["failed"] = True
         result["verdict"] = "fail"
-        result["msg"] = headline(analysis.root_causes, opts["fail_on"]) or \
-            "%d error(s), %d warning(s) found" % (analysis.summary["errors"], analysis.summary["warnings"])
+        result["msg"] = printable(headline(analysis.root_causes, opts["fail_on"]) or
+                                  "%d error(s), %d warning(s) found" % (analysis.summary["errors"],
+                                                                        analysis.summary["warnings"]))
     else:
         result["verdict"] = "pass"
         result["msg"] = "%d nodes: %d errors, %d warnings, %d infos" % (

@@ -15,6 +15,7 @@ compare and index them, and a name that is not an address would be taken for one
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 from collections.abc import Mapping
@@ -139,43 +140,104 @@ def _show(value):
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _problem(path, shape, value):
-    """Where VALUE breaks SHAPE at PATH, or None. Null (None) is accepted everywhere."""
+# Checkers are compiled from the shapes once: check(value) -> None, or ([path parts, innermost
+# first], what is wrong). The path is only put together for a node that breaks the contract:
+# at 1000 nodes of 1000 protocols and routes each, the check runs over millions of values.
+_ip_cached = functools.lru_cache(maxsize=1 << 16)(_ip)
+_cidr_cached = functools.lru_cache(maxsize=1 << 16)(_cidr)
+_FORMAT = {IP: _ip_cached, CIDR: _cidr_cached, IP_OR_CIDR: lambda text: _ip_cached(text) or _cidr_cached(text)}
+
+
+def _scalar_checker(kind):
+    expected = _describe(kind)
+
+    def wrong(value):
+        return [], "expected %s, got %s" % (expected, _show(value) if isinstance(value, str) else _type_name(value))
+
+    if kind in _FORMAT:
+        fmt = _FORMAT[kind]
+
+        def check_format(value):
+            return None if isinstance(value, str) and fmt(value) else wrong(value)
+        return check_format
+
+    def check_kind(value):
+        return None if _kind_ok(kind, value) else wrong(value)
+    return check_kind
+
+
+def _compile(shape):
+    if isinstance(shape, dict):
+        fields = [(field, _compile(inner)) for field, inner in shape.items()]
+
+        def check_object(value):
+            if not isinstance(value, Mapping):
+                return [], "expected an object, got %s" % _type_name(value)
+            get = value.get
+            for field, inner in fields:
+                item = get(field)
+                if item is not None:
+                    bad = inner(item)
+                    if bad is not None:
+                        bad[0].append(("field", field))
+                        return bad
+            return None
+        return check_object
+    if isinstance(shape, tuple):
+        container, inner_shape = shape
+        inner, wanted = _compile(inner_shape), _describe(inner_shape)
+        if container == "list":
+            def check_list(value):
+                if not isinstance(value, (list, tuple)):
+                    return [], "expected a list, got %s" % _type_name(value)
+                for index, item in enumerate(value):
+                    bad = ([], "expected %s, got null" % wanted) if item is None else inner(item)
+                    if bad is not None:
+                        bad[0].append(("index", index))
+                        return bad
+                return None
+            return check_list
+
+        def check_map(value):
+            if not isinstance(value, Mapping):
+                return [], "expected an object, got %s" % _type_name(value)
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return [], "key %s is not a string" % _show(key)
+                if item is not None:
+                    bad = inner(item)
+                    if bad is not None:
+                        bad[0].append(("key", key))
+                        return bad
+            return None
+        return check_map
+    return _scalar_checker(shape)
+
+
+def _where(parts, prefix=""):
+    path = prefix
+    for kind, step in reversed(parts):
+        if kind == "field":
+            path = "%s.%s" % (path, step) if path else step
+        elif kind == "index":
+            path += "[%d]" % step
+        else:
+            path += "[%s]" % _show(step)
+    return path
+
+
+def _problem(checker, value, prefix=""):
     if value is None:
         return None
-    if isinstance(shape, dict):
-        if not isinstance(value, Mapping):
-            return "%s: expected %s, got %s" % (path, _describe(shape), _type_name(value))
-        for field, inner in shape.items():
-            found = _problem("%s.%s" % (path, field) if path else field, inner, value.get(field))
-            if found:
-                return found
+    bad = checker(value)
+    if bad is None:
         return None
-    if isinstance(shape, tuple):
-        container, inner = shape
-        if container == "list":
-            if not isinstance(value, (list, tuple)):
-                return "%s: expected a list, got %s" % (path, _type_name(value))
-            for index, item in enumerate(value):
-                if item is None:
-                    return "%s[%d]: expected %s, got null" % (path, index, _describe(inner))
-                found = _problem("%s[%d]" % (path, index), inner, item)
-                if found:
-                    return found
-            return None
-        if not isinstance(value, Mapping):
-            return "%s: expected an object, got %s" % (path, _type_name(value))
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return "%s: key %s is not a string" % (path, _show(key))
-            found = _problem("%s[%s]" % (path, _show(key)), inner, item)
-            if found:
-                return found
-        return None
-    if not _kind_ok(shape, value):
-        return "%s: expected %s, got %s" % (path, _describe(shape), _show(value) if isinstance(value, str)
-                                            else _type_name(value))
-    return None
+    parts, what = bad
+    return "%s: %s" % (_where(parts, prefix) or prefix or "the value", what)
+
+
+_CHECK_FACTS = _compile(NODE_FACTS)
+_CHECK_DATASTORE = _compile(DATASTORE)
 
 
 def contract_problem(facts):
@@ -185,12 +247,11 @@ def contract_problem(facts):
     schema = facts.get("schema")
     if schema is not None and schema != SCHEMA_VERSION and _kind_ok(INT, schema):
         return "schema: version %s, this mesh_check reads version %d" % (schema, SCHEMA_VERSION)
-    return _problem("", NODE_FACTS, facts)
+    return _problem(_CHECK_FACTS, facts)
 
 
 def datastore_problem(result):
     """Where a datastore result (DatastoreInfo) breaks docs/facts-schema.md, or None."""
     if not isinstance(result, Mapping):
         return "the datastore: expected an object, got %s" % _type_name(result)
-    found = _problem("", DATASTORE, result)
-    return ("datastore." + found) if found else None
+    return _problem(_CHECK_DATASTORE, result, "datastore")

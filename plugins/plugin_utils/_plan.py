@@ -31,6 +31,7 @@ from ._derived import pinning_methods
 from ._matrix import mesh_is_off
 from ._repair_prediction import refusal
 from .checks.rules import REPAIRED_CODES
+from .reports.printable import printable
 
 STALE_CODE = "STALE_CALICO_NODE"
 BRIEF_KEYS = ("id", "code", "host", "node", "message")
@@ -38,7 +39,10 @@ BRIDGE_KEYS = ("name", "network_name", "compose_project", "container_count")
 
 
 def _brief(cause):
-    return {k: cause.get(k) for k in BRIEF_KEYS}
+    """A cause as the remediate role prints it (its message printable: no raw escape from a node)."""
+    brief = {k: cause.get(k) for k in BRIEF_KEYS}
+    brief["message"] = printable(brief["message"] or "")
+    return brief
 
 
 def _cause_hosts(cause):
@@ -55,7 +59,7 @@ def _bridges(node, causes):
         seen.add(bridge["name"])
         entry = {k: bridge.get(k) for k in BRIDGE_KEYS}
         fact = (node.bridges or {}).get(bridge["name"]) or {}
-        entry["containers"] = [c.get("name") or c.get("id") for c in fact.get("containers") or ()]
+        entry["containers"] = [c.get("name") or c.get("id") or "(unnamed)" for c in fact.get("containers") or ()]
         entry["container_count"] = int(entry["container_count"] or len(entry["containers"]))
         entry["pin_methods"] = list(cause.get("pin_methods") or ())
         out.append(entry)
@@ -104,6 +108,7 @@ def _refusals(cluster, hosts, by_host, pin, remove_bridges):
         removed = [b["name"] for b in plan.get("bridges") or () if remove_bridges and b["container_count"] == 0]
         found = refusal(node, host, removed, pin or None, pinning_methods(cluster, node))
         if found:
+            found["message"] = printable(found["message"])
             out.append(found)
     return out
 

@@ -92,7 +92,8 @@ def refusal(node, host, removed, pin, pin_candidates):
         return None
     ifname = got["interface"]
     bridge = (node.bridges or {}).get(ifname) if ifname else None
-    containers = [c.get("name") or c.get("id") for c in (bridge or {}).get("containers") or () if isinstance(c, dict)]
+    containers = [c.get("name") or c.get("id") or "(unnamed)" for c in (bridge or {}).get("containers") or ()
+                  if isinstance(c, dict)]
     pins = working_pins(node, pin_candidates, removed)
     where = "%s on %s" % (got["address"], ifname) if ifname else got["address"]
     if bridge is not None:

@@ -10,7 +10,7 @@ import json
 import unicodedata
 import xml.etree.ElementTree as ET
 
-from ansible_collections.meshdoctor.calico.plugins.plugin_utils import _reports
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils.reports import writer as _reports
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils._analysis import run_analysis
 
 BAD = "br-\x01\x1b[31m<&>\"'\x85\u2028\udcff"
@@ -62,7 +62,7 @@ def test_a_failing_report_is_a_warning(seed_outage, tmp_path, monkeypatch):
         raise UnicodeEncodeError("utf-8", "\udcff", 0, 1, "surrogates not allowed")
 
     formats = dict(_reports.FORMATS)
-    formats["html"] = ("report.html", boom)
+    formats["html"] = _reports.Format("report.html", boom)
     monkeypatch.setattr(_reports, "FORMATS", formats)
     result = _run(seed_outage, seed_outage["hostvars"], tmp_path, formats=("json", "html"))
     assert [w for w in result["warnings"] if "report.html not rendered (KeyError" in w]
