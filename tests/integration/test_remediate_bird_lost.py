@@ -9,43 +9,43 @@ remediate without a pin refuses ai before anything changes (every host's interfa
 containers, bird.cfg and calico.env are the same before and after) and says which bridge, which
 container and which pin; with the pin it names, it repairs ai and leaves the container running.
 Runs in place of the session's seed lab (one lab at a time), after the tests that share it."""
-import os
 import time
 
 import pytest
 
-from test_diagnose import REPO, STRAY_BRIDGE_RE, assert_unchanged, playbook, snapshot
-from test_remediate import assert_mesh_restored, bridges, calico_env, docker_on
+from labtools import IN_USE, STRAY_BRIDGE_RE, assert_unchanged, bridges, calico_env, docker_on, playbook, run_lab, snapshot
+from test_remediate import assert_mesh_restored
 
-IN_USE = os.path.join(REPO, "tests", "lab", "topologies", "seed-in-use.yml")
 CONTAINER = "gerrit-default-c1"
 
 pytestmark = [pytest.mark.lab, pytest.mark.lab_final]
 
 
 @pytest.fixture
-def bird_lost_bridge_in_use(seed_lab, lab):
+def bird_lost_bridge_in_use(seed_lab):
+    """The seed-in-use lab, healthy, then `lab fault ai calico-node`, in place of the session's
+    seed lab; taken down after the test, and the seed lab is rebuilt by the next test that needs it."""
     seed_lab.down()
     seed_lab.mark_dirty()
     try:
-        proc = lab("up", IN_USE, timeout=600)
+        proc = run_lab("up", IN_USE, timeout=600)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        proc = lab("fault", "ai", "calico-node", timeout=300)
+        proc = run_lab("fault", "ai", "calico-node", timeout=300)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         yield seed_lab
     finally:
-        lab("down", timeout=600)
+        run_lab("down", timeout=600)
         seed_lab.state = "down"
         seed_lab.mark_dirty()
 
 
-def settled_snapshot(lab_shell, timeout=60):
+def settled_snapshot(timeout=60):
     """snapshot() once the peers have stopped reacting to the lost BIRD (two looks 3 s apart agree)."""
-    last = snapshot(lab_shell)
+    last = snapshot()
     deadline = time.time() + timeout
     while time.time() < deadline:
         time.sleep(3)
-        now = snapshot(lab_shell)
+        now = snapshot()
         if now == last:
             return now
         last = now
@@ -55,7 +55,7 @@ def settled_snapshot(lab_shell, timeout=60):
 def test_bird_lost_with_a_bridge_in_use_is_refused_then_repaired_with_a_pin(bird_lost_bridge_in_use, lab_shell, tmp_path):
     bridge = STRAY_BRIDGE_RE.search(bridges("ai")).group(0)
     assert CONTAINER in docker_on("ai", "ps", "--format", "{{.Names}}").split()
-    before = settled_snapshot(lab_shell)
+    before = settled_snapshot()
 
     proc = playbook(lab_shell, "remediate", "-e", "meshdoctor_report_dir=%s" % (tmp_path / "r1"))
     assert proc.returncode != 0, proc.output
@@ -65,7 +65,7 @@ def test_bird_lost_with_a_bridge_in_use_is_refused_then_repaired_with_a_pin(bird
     assert CONTAINER in flat and "instead of 192.168.1.188" in flat
     assert "-e meshdoctor_pin_autodetection=interface=eno1" in flat
     assert "repaired and converged" not in proc.output
-    assert_unchanged(before, snapshot(lab_shell))          # refused before anything changed, on every host
+    assert_unchanged(before, snapshot())          # refused before anything changed, on every host
 
     proc = playbook(lab_shell, "remediate", "-e", "meshdoctor_report_dir=%s" % (tmp_path / "r2"),
                     "-e", "meshdoctor_pin_autodetection=interface=eno1")
