@@ -27,7 +27,7 @@ description:
     C(ip link delete).
   - Refuses, saying why and what to do, a bridge with containers attached (it names them), a
     bridge that carries the node's O(expected_address) (on itself or on a port), a bridge with a
-    port that is not a container's veth (a NIC: the host's uplink), Docker's default bridge
+    port that is not a container's veth (a NIC, the host's uplink), Docker's default bridge
     (C(docker0), network C(bridge)), a non-Docker bridge with ports enslaved to it, and a
     C(br-<hex>) bridge while the Docker socket exists but the engine does not answer, unless
     O(force=true). A link that is not a bridge, a Docker network that does not use the bridge

@@ -247,7 +247,7 @@ plan:
     - C(bridges_in_use) - those bridges that containers use, each with C(host) and C(node) too; they are never
       removed, and C(pin_needed) is true when there is one.
     - C(refused) - the hosts left out of C(hosts) because cycling calico-node would bring them back on another
-      address than their expected one (after the planned bridge removals and O(plan_pin)): C(host), C(node),
+      address than their expected one (after the planned bridge removals and O(plan_pin)), with C(host), C(node),
       C(expected_address), C(predicted_address), C(predicted_interface), C(method), C(pin), C(bridge),
       C(containers), C(pin_methods) (pins that select the expected address) and C(message).
     - C(causes) - the error root causes of the planned hosts; C(not_repaired) - the error root causes no repair
