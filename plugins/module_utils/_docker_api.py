@@ -160,9 +160,8 @@ class DockerAPI:
             status = resp.status
             content = resp.read()
         except socket.timeout:
-            raise DockerAPIError("%s timed out after %ss%s" % (what, limit, "" if self.deadline is None or not self.deadline.expired()
-                                                             else " (the deadline of the whole collection)"),
-                                 reason="timed out")
+            whole = "" if self.deadline is None or not self.deadline.expired() else " (the deadline of the whole collection)"
+            raise DockerAPIError("%s timed out after %ss%s" % (what, limit, whole), reason="timed out")
         except ReplyTooLarge as exc:
             raise DockerAPIError("%s stopped: %s" % (what, exc), reason="reply too large")
         except (OSError, http_client.HTTPException) as exc:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import math
+import operator
+from itertools import chain
 from collections.abc import Mapping
 
 # --------------------------------------------------------------------------- value kinds
@@ -166,6 +168,62 @@ def _scalar_checker(kind):
     return check_kind
 
 
+# Lists of at least BULK objects (a node's protocols and routes: one per other node) are first
+# checked field by field with C-level calls (map, set); only when that finds something, item by
+# item, which says where. Plain dicts and plain str/int/bool values only: anything else (a str
+# subclass, say) takes the item-by-item way, which decides.
+BULK = 16
+_TYPES = {STR: {str}, INT: {int}, BOOL: {bool}, INT_OR_STR: {int, str}, IP: {str}, CIDR: {str}, IP_OR_CIDR: {str}}
+
+
+def _bulk_checker(shape):
+    """check(items) -> True when every item of ITEMS (plain dicts) fits SHAPE; False: look closer."""
+    fields = tuple(shape)
+    plan = []
+    for inner in shape.values():
+        if isinstance(inner, str) and inner in _TYPES:
+            plan.append((frozenset(_TYPES[inner] | {type(None)}), _FORMAT.get(inner), None))
+        elif isinstance(inner, tuple) and inner[0] == "list" and isinstance(inner[1], str) and inner[1] in _FORMAT:
+            plan.append((frozenset([list, type(None)]), None, (frozenset(_TYPES[inner[1]]), _FORMAT[inner[1]])))
+        elif isinstance(inner, tuple) and inner[0] == "list" and isinstance(inner[1], str) and inner[1] in _TYPES:
+            plan.append((frozenset([list, type(None)]), None, (frozenset(_TYPES[inner[1]]), None)))
+        else:
+            plan.append((None, None, _compile(inner)))
+    every_field = operator.itemgetter(*fields)
+    one_by_one = [operator.methodcaller("get", field) for field in fields]
+    dict_only = frozenset([dict])
+    none_only = frozenset([type(None)])
+
+    def check(items):
+        if not set(map(type, items)) <= dict_only:
+            return False
+        try:
+            columns = list(zip(*map(every_field, items)))      # every item has every field (the contract's way)
+        except KeyError:                                      # older collectors leave some out
+            columns = [list(map(getter, items)) for getter in one_by_one]
+        for values, (allowed, fmt, inner) in zip(columns, plan):
+            kinds = set(map(type, values))
+            if allowed is not None and not kinds <= allowed:
+                return False
+            if fmt is not None:
+                present = set(values)
+                present.discard(None)
+                if not all(map(fmt, present)):
+                    return False
+            if isinstance(inner, tuple):                      # a list of scalars: flattened
+                if kinds <= none_only:
+                    continue
+                elements = list(chain.from_iterable(filter(None, values)))
+                if not set(map(type, elements)) <= inner[0]:
+                    return False
+                if inner[1] is not None and not all(map(inner[1], set(elements))):
+                    return False
+            elif inner is not None and any(inner(v) for v in values if v is not None):
+                return False
+        return True
+    return check
+
+
 def _compile(shape):
     if isinstance(shape, dict):
         fields = [(field, _compile(inner)) for field, inner in shape.items()]
@@ -187,9 +245,13 @@ def _compile(shape):
         container, inner_shape = shape
         inner, wanted = _compile(inner_shape), _describe(inner_shape)
         if container == "list":
+            fast = _bulk_checker(inner_shape) if isinstance(inner_shape, dict) else None
+
             def check_list(value):
                 if not isinstance(value, (list, tuple)):
                     return [], "expected a list, got %s" % _type_name(value)
+                if fast is not None and len(value) >= BULK and fast(value):
+                    return None
                 for index, item in enumerate(value):
                     bad = ([], "expected %s, got null" % wanted) if item is None else inner(item)
                     if bad is not None:

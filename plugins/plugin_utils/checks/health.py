@@ -27,7 +27,7 @@ def check_collection(ctx):
             continue
         code, what, default = NO_FACTS[node.status]
         if node.status == "invalid":
-            what, detail = what, "break the contract of docs/facts-schema.md at %s" % node.status_msg
+            detail = "break the contract of docs/facts-schema.md at %s" % node.status_msg
             message = "%s: %s %s %s; its side of the mesh was not checked" % (node.name, what, node.host, detail)
         else:
             message = "%s: %s %s (%s); its side of the mesh was not checked" % (

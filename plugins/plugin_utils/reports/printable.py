@@ -38,4 +38,3 @@ def printable(text, keep="\n\t"):
     if not _CANDIDATE.search(text):
         return text
     return _CANDIDATE.sub(lambda m: m.group(0) if m.group(0) in keep else _escape(m), text)
-
