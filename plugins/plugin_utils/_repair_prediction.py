@@ -17,6 +17,7 @@ on the node's routing and is left unknown too. Unknown never refuses.
 """
 from __future__ import annotations
 
+import re
 import shlex
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._autodetect import choose
@@ -25,6 +26,7 @@ from ._addr import bare, is_ipv4
 
 # Methods whose argument is a pattern: evaluated here only when the operator gave them (a pin).
 PATTERN_METHODS = ("interface=", "skip-interface=")
+PLAIN = re.compile(r"[A-Za-z0-9_.:@%,-]*")
 
 
 def _no_reach(dest, *args, **kwargs):
@@ -69,12 +71,24 @@ def after_repair(node, removed=(), pin=None):
     return _prediction(choice["address"], choice.get("interface"), method)
 
 
+def _plain_pattern(method):
+    """True unless METHOD is interface=/skip-interface= with regex syntax beyond '.' in it. The
+    candidates are made from the node's own interface names: a NIC named (a+)+$ must not become
+    a pattern the controller runs."""
+    if not method.startswith(PATTERN_METHODS):
+        return True
+    return PLAIN.fullmatch(method.split("=", 1)[1]) is not None
+
+
 def working_pins(node, candidates, removed=()):
     """The CANDIDATES (IP_AUTODETECTION_METHOD values) that, as a pin, bring NODE back on its
-    expected address (can-reach= pins, which cannot be checked here, are kept)."""
+    expected address (can-reach= pins, which cannot be checked here, are kept; pattern pins
+    with regex syntax in them are left out)."""
     out = []
     # Pins the controller can check first; can-reach= (kept unchecked) last.
     for method in sorted(candidates, key=lambda m: m.startswith("can-reach=")):
+        if not _plain_pattern(method):
+            continue
         got = after_repair(node, removed, pin=method)
         if got["address"] == node.expected or (got["address"] is None and method.startswith("can-reach=")):
             out.append(method)

@@ -96,3 +96,19 @@ def test_suggested_commands_are_shell_quoted(seed_healthy_bridge):
     assert mentioned, messages
     for message in mentioned:
         assert "ip link delete %s" % shlex.quote(bad) in message and "ip link delete %s`" % bad not in message
+
+
+def test_interface_names_never_become_patterns_the_controller_runs(seed_healthy_bridge, alarm):
+    """ai names its NIC (a+)+$: the pin suggestion interface=(a+)+$ is never evaluated (against
+    an interface named aaa...!) when the plan checks which pins would work."""
+    facts = copy.deepcopy(seed_healthy_bridge["hostvars"]["ai"]["meshdoctor"])
+    for iface in facts["interfaces"]:
+        if iface["name"] == "eno1":
+            iface["name"] = "(a+)+$"
+    facts["interfaces"].append({"index": 99, "name": EVIL, "kind": "ether", "state": "UP", "flags": [], "mtu": 1500,
+                                "mac": None, "master": None, "ipv6": [],
+                                "ipv4": [{"address": "10.9.9.9", "prefixlen": 24, "cidr": "10.9.9.9/24", "scope": "global"}]})
+    facts["bird"]["ipv4"].update(running=False, reason="connection refused", router_id=None, protocols=[])
+    result = _run(seed_healthy_bridge, _with(seed_healthy_bridge, "ai", facts))
+    [refused] = result["plan"]["refused"]
+    assert "interface=(a+)+$" not in refused["pin_methods"]
