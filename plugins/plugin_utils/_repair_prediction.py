@@ -27,6 +27,8 @@ from ._addr import bare, is_ipv4
 # Methods whose argument is a pattern: evaluated here only when the operator gave them (a pin).
 PATTERN_METHODS = ("interface=", "skip-interface=")
 PLAIN = re.compile(r"[A-Za-z0-9_.:@%,-]*")
+# _prediction.exact_interface_pin's literal form: ^NAME$ with special characters as [c] or \x{hex}.
+EXACT = re.compile(r"\^(?:[A-Za-z0-9_:@%-]|\[[^\]]\]|\\x\{[0-9a-f]+\})*\$")
 
 
 def _no_reach(dest, *args, **kwargs):
@@ -77,7 +79,8 @@ def _plain_pattern(method):
     a pattern the controller runs."""
     if not method.startswith(PATTERN_METHODS):
         return True
-    return PLAIN.fullmatch(method.split("=", 1)[1]) is not None
+    pattern = method.split("=", 1)[1]
+    return PLAIN.fullmatch(pattern) is not None or EXACT.fullmatch(pattern) is not None
 
 
 def working_pins(node, candidates, removed=()):
