@@ -73,8 +73,8 @@ JUNK_SCALARS = [None, True, False, 0, -1, 1, 2 ** 70, -2 ** 70, 1.5, -0.0, math.
 JUNK_POOL = JUNK_SCALARS + [[], [None], ["x"], [1, 2], [{}], [[]], [{"name": 5}], {}, {"name": None}, {"address": "x"},
                             {"ipv4": "10.0.0.1"}, {"protocols": {}}, {"running": "yes"}, {"": []}, {"1": {"2": [3]}},
                             [{"bgp_state": 5, "peer_address": "x"}], [{"dst": None, "gateway": []}]]
-JUNK = st.sampled_from(JUNK_POOL) | st.integers() | st.text(max_size=6) | st.lists(st.sampled_from(JUNK_SCALARS),
-                                                                                  max_size=3)
+JUNK = st.sampled_from(JUNK_POOL) | st.integers() | st.text(max_size=6) \
+    | st.lists(st.sampled_from(JUNK_SCALARS), max_size=3)
 EXAMPLE = st.tuples(st.sampled_from(sorted(CLUSTERS)), st.integers(0, 3), st.integers(0, 1 << 20),
                     st.sampled_from(["replace", "replace", "delete", "append"]), JUNK)
 
