@@ -64,7 +64,7 @@ def test_seed_ai(short_tmp, monkeypatch, tmp_path, no_probe_traffic):
 
 def test_probe_off(short_tmp, monkeypatch, tmp_path, no_probe_traffic):
     monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc": (None, None))
+    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc", ignored=None: (None, None))
     facts = gather(FakeRun(ip_answers()), os.path.join(short_tmp, "b"), os.path.join(short_tmp, "b6"),
                    os.path.join(short_tmp, "d"), calico_version="v3.24.5", probe=False, probe_addresses=["10.0.0.1"])
     assert facts["probe"] is None and no_probe_traffic == []
