@@ -23,9 +23,15 @@ import ipaddress
 import os
 import re
 import socket
-import time
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import to_text
+from ansible_collections.meshdoctor.calico.plugins.module_utils._deadline import (
+    MAX_REPLY,
+    BoundedSocket,
+    Deadline,
+    ReplyTooLarge,
+    total_for,
+)
 
 DEFAULT_SOCKET = "/var/run/calico/bird.ctl"
 DEFAULT_SOCKET6 = "/var/run/calico/bird6.ctl"
@@ -279,15 +285,19 @@ class BirdClient:
             lines = bird.command("show protocols")   # [(code, text), ...]
 
     Raises BirdError (with .reason, one short phrase) when the socket is missing, refuses,
-    times out or closes mid-reply.
+    times out or closes mid-reply. Each reply may take TIMEOUT seconds in all (not per read);
+    DEADLINE (a _deadline.Deadline) bounds the whole conversation, MAX_REPLY the bytes read.
     """
 
-    def __init__(self, path=DEFAULT_SOCKET, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, path=DEFAULT_SOCKET, timeout=DEFAULT_TIMEOUT, deadline=None, max_reply=MAX_REPLY):
         self.path = path
         self.timeout = float(timeout)
+        self.deadline = deadline
+        self.max_reply = max_reply
         self.sock = None
         self.welcome = []
-        self._buffer = b""
+        self._buffer = bytearray()
+        self._scanned = 0          # bytes of _buffer already known to hold no reply end
 
     def __enter__(self):
         self.connect()
@@ -297,12 +307,20 @@ class BirdClient:
         self.close()
         return False
 
+    def _call_deadline(self):
+        if self.deadline is None:
+            return Deadline(self.timeout)
+        return self.deadline.sooner(self.timeout)
+
     def connect(self):
         if self.sock is not None:
             return self.welcome
         if not os.path.exists(self.path):
             raise BirdError("no socket at %s" % self.path)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if self.deadline is not None and self.deadline.expired():
+            raise BirdError("no time left to ask %s" % self.path, "timed out")
+        sock = BoundedSocket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bound(self._call_deadline(), self.max_reply)
         sock.settimeout(self.timeout)
         try:
             sock.connect(self.path)
@@ -329,48 +347,53 @@ class BirdClient:
                 self.sock.close()
             finally:
                 self.sock = None
-                self._buffer = b""
+                self._buffer = bytearray()
+                self._scanned = 0
+
+    def _timed_out(self):
+        total = "" if self.deadline is None or not self.deadline.expired() else " (the deadline of the whole collection)"
+        return BirdError("no complete reply from %s within %ss%s (got %r)"
+                         % (self.path, self.timeout, total, bytes(self._buffer[-200:])), "timed out")
 
     def _read_reply(self):
-        deadline = time.time() + self.timeout
+        if hasattr(self.sock, "rebound"):
+            self.sock.rebound(self._call_deadline())
         while True:
-            end = self._reply_end(self._buffer)
+            end = self._reply_end()
             if end is not None:
-                raw, self._buffer = self._buffer[:end], self._buffer[end:]
+                raw = bytes(self._buffer[:end])
+                del self._buffer[:end]
+                self._scanned = 0
                 return parse_reply(raw)
-            remaining = deadline - time.time()
-            if remaining <= 0:
-                raise BirdError("no complete reply from %s within %ss (got %r)"
-                                % (self.path, self.timeout, self._buffer[-200:]), "timed out")
-            self.sock.settimeout(remaining)
             try:
                 chunk = self.sock.recv(65536)
             except socket.timeout:
-                raise BirdError("no complete reply from %s within %ss (got %r)"
-                                % (self.path, self.timeout, self._buffer[-200:]), "timed out")
+                raise self._timed_out()
+            except ReplyTooLarge as exc:
+                raise BirdError("reading from %s stopped: %s" % (self.path, exc), "reply too large")
             except OSError as exc:
                 raise BirdError("reading from %s failed: %s" % (self.path, exc.strerror or exc))
             if not chunk:
-                raise BirdError("BIRD closed %s mid-reply (got %r)" % (self.path, self._buffer[-200:]),
+                raise BirdError("BIRD closed %s mid-reply (got %r)" % (self.path, bytes(self._buffer[-200:])),
                                 "connection closed")
             self._buffer += chunk
 
-    @staticmethod
-    def _reply_end(buf):
-        """Offset just past the last line of the first complete reply in BUF, or None."""
-        start = 0
-        while True:
-            nl = buf.find(b"\n", start)
-            if nl < 0:
-                return None
-            line = buf[start:nl]
-            if len(line) >= 5 and line[:4].isdigit() and line[4:5] == b" ":
-                return nl + 1
-            start = nl + 1
+    def _reply_end(self):
+        """Offset just past the last line of the first complete reply in the buffer, or None.
+
+        Linear: only the bytes that arrived since the last call are looked at (from the start
+        of the line they continue)."""
+        end = reply_end(self._buffer, self._scanned)
+        if end is None:
+            last_nl = self._buffer.rfind(b"\n")
+            self._scanned = last_nl + 1 if last_nl >= 0 else 0
+        return end
 
     def command(self, text):
         """Send one CLI command, return its reply as [(code, text), ...]."""
         self.connect()
+        if hasattr(self.sock, "rebound"):
+            self.sock.rebound(self._call_deadline())
         try:
             self.sock.sendall(to_text(text).strip().encode("utf-8") + b"\n")
         except socket.timeout:
@@ -380,20 +403,34 @@ class BirdClient:
         return self._read_reply()
 
 
+def reply_end(buf, start=0):
+    """Offset just past the first 'NNNN text' line (the last line of a reply) in BUF at or
+    after START (a line start), or None."""
+    while True:
+        nl = buf.find(b"\n", start)
+        if nl < 0:
+            return None
+        if nl - start >= 5 and buf[start:start + 4].isdigit() and buf[start + 4:start + 5] == b" ":
+            return nl + 1
+        start = nl + 1
+
+
 def empty_state(path, reason=None):
     return {"socket": path, "running": False, "reason": reason, "version": None, "fork_version": None,
             "router_id": None, "protocols": []}
 
 
-def bird_state(path=DEFAULT_SOCKET, timeout=DEFAULT_TIMEOUT, details=True):
+def bird_state(path=DEFAULT_SOCKET, timeout=DEFAULT_TIMEOUT, details=True, total=None):
     """BIRD's state as the contract's BirdInfo dict. Never raises.
 
     Asks `show status` and `show protocols`; with DETAILS, `show protocols all <name>` for
-    BGP protocols whose name does not carry the peer address.
+    BGP protocols whose name does not carry the peer address. Each reply may take TIMEOUT
+    seconds, the whole conversation TOTAL (default: _deadline.TOTAL_FACTOR times TIMEOUT).
     """
     state = empty_state(path)
+    deadline = Deadline(total if total is not None else total_for(timeout))
     try:
-        with BirdClient(path, timeout) as bird:
+        with BirdClient(path, timeout, deadline=deadline) as bird:
             state["running"] = True
             status = parse_show_status(bird.welcome)
             reply = bird.command("show status")

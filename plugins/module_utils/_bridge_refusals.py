@@ -26,7 +26,8 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api impo
 _DOCKER_BRIDGE = re.compile(r"^br-([0-9a-f]{12})$")
 
 # Refusal codes. FORCEABLE ones are lifted by force=true; the others never are.
-FORCEABLE = ("containers", "expected_address", "default_bridge", "ports", "docker_unreachable")
+FORCEABLE = ("containers", "expected_address", "default_bridge", "ports", "docker_unreachable", "uplink_port")
+_DOCKER_MAC = "02:42:"
 
 
 def match_network(networks, name):
@@ -77,7 +78,8 @@ def bridge_facts(name, interfaces, network=None, docker_available=True, docker_r
         if iface.get("name") == link_name:
             link = iface
             break
-    ports = [i["name"] for i in interfaces if i.get("master") == link_name]
+    enslaved = [i for i in interfaces if i.get("master") == link_name]
+    ports = [i["name"] for i in enslaved]
     facts = {
         "name": link_name,
         "requested": name,
@@ -87,6 +89,11 @@ def bridge_facts(name, interfaces, network=None, docker_available=True, docker_r
         "state": link.get("state") if link else None,
         "addresses": [a["cidr"] for a in (link.get("ipv4") or []) + (link.get("ipv6") or []) if a.get("scope") != "link"] if link else [],
         "ports": ports,
+        # Ports that are not a container's veth: a NIC, a bond, a VLAN - the host's uplink.
+        "uplink_ports": ["%s (%s)" % (i["name"], i.get("kind") or "ether") for i in enslaved if i.get("kind") != "veth"],
+        "port_addresses": [a["cidr"] for i in enslaved for a in (i.get("ipv4") or []) + (i.get("ipv6") or [])
+                           if a.get("scope") != "link"],
+        "docker_made": docker_made(link_name, link, network),
         "network_id": network.get("Id") if network else None,
         "network_name": network.get("Name") if network else None,
         "driver": network.get("Driver") if network else None,
@@ -98,6 +105,20 @@ def bridge_facts(name, interfaces, network=None, docker_available=True, docker_r
         "docker_reason": docker_reason,
     }
     return facts
+
+
+def docker_made(link_name, link, network=None):
+    """True when the bridge LINK_NAME is one Docker creates itself: docker0, or br-<the first
+    12 hex digits of NETWORK's id> (without NETWORK: any br-<12 hex>, or a 02:42 MAC, as an
+    orphan of Docker's looks). A bridge a network only names (com.docker.network.bridge.name)
+    may be the host's own, made before Docker: never deleted with `ip link delete`."""
+    if link_name == "docker0":
+        return True
+    match = _DOCKER_BRIDGE.match(link_name or "")
+    if network is not None:
+        return bool(match) and (network.get("Id") or "").startswith(match.group(1)) \
+            and not (network.get("Options") or {}).get(BRIDGE_OPTION)
+    return bool(match) or bool(link and str(link.get("mac") or "").lower().startswith(_DOCKER_MAC))
 
 
 def _ip_of(text):
@@ -129,13 +150,21 @@ def refusals(facts, expected_address=None):
                     "disconnect %s <container>) and run again, or set force: true to disconnect them; or keep the bridge and pin "
                     "IP_AUTODETECTION_METHOD with meshdoctor.calico.autodetection (e.g. cidr=<LAN> or interface=<NIC>), then cycle "
                     "calico-node with meshdoctor.calico.calico_node" % (what, len(facts["containers"]), names, facts["network_name"] or name)))
+    if facts["uplink_ports"]:
+        out.append(("uplink_port", "%s has %s enslaved, which is no container's veth: the bridge carries the host's uplink, "
+                    "and removing it would cut the node off. Check `ip link show master %s`, or set force: true"
+                    % (what, ", ".join(facts["uplink_ports"]), name)))
     expected = _ip_of(expected_address) if expected_address else None
     if expected is not None:
-        for cidr in facts["addresses"]:
+        for cidr in facts["addresses"] + facts.get("port_addresses", []):
             if _ip_of(cidr) == expected:
                 out.append(("expected_address", "%s carries %s, the node's expected address: removing it would cut the node off. "
                             "Check expected_address, or set force: true" % (what, cidr)))
-    if not facts["network_id"] and facts["ports"]:
+    if facts["kind"] == "bridge" and not facts["network_id"] and not facts.get("docker_made", True):
+        out.append(("not_docker_bridge", "%s is not a Docker network and does not look like a bridge Docker made (name docker0 "
+                    "or br-<12 hex>, MAC 02:42:...): this module never deletes a bridge Docker did not create. Use "
+                    "`ip link delete` yourself if it must go" % what))
+    if not facts["network_id"] and facts["ports"] and not facts["uplink_ports"]:
         veths = ", ".join(facts["ports"])
         out.append(("ports", "%s is not a Docker network but has ports enslaved to it (%s): it may carry the host's uplink or "
                     "other workloads. Check `ip link show master %s`, or set force: true" % (what, veths, name)))

@@ -20,6 +20,7 @@ __metaclass__ = type
 import os
 import re
 import tempfile
+import unicodedata
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._method import VALID_FORMS, pin_problem
 
@@ -41,8 +42,12 @@ def validate_method(value, ip_version=4, calico_version=None):
     """
     if value is None or value == "":
         return _invalid(value, "empty (use state=absent to remove the pin; an empty value means first-found)"), []
-    if any(ch in value for ch in ("\n", "\r", "'", '"')):
-        return _invalid(value, "quotes and line breaks cannot be written to an env file safely"), []
+    bad = control_character(value)
+    if bad is not None:
+        return _invalid(value, "control character %s at offset %d: control characters and line breaks cannot be "
+                               "written to an env file safely" % bad), []
+    if any(ch in value for ch in ("'", '"')):
+        return _invalid(value, "quotes cannot be written to an env file safely"), []
     error, warnings = pin_problem(value, ip_version, calico_version)
     if error:
         return _invalid(value, error), warnings
@@ -50,6 +55,15 @@ def validate_method(value, ip_version=4, calico_version=None):
         warnings.append("%s contains a backslash: systemd's EnvironmentFile= treats backslashes as escapes; "
                         "prefer a character class such as [0-9] over \\d" % value)
     return None, warnings
+
+
+def control_character(value):
+    """(U+XXXX, offset) of the first control character or line/paragraph separator in VALUE
+    (anything str.splitlines() might split on, tabs and NUL included), or None."""
+    for offset, char in enumerate(value):
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return "U+%04X" % ord(char), offset
+    return None
 
 
 # ------------------------------------------------------------------------------ env files
@@ -73,7 +87,10 @@ def get_env(text, key):
 
 def set_env(text, key, value):
     """TEXT with KEY=VALUE: the first active KEY line is replaced in place, later duplicates
-    are dropped, every other line (comments, blanks, other keys) is kept as it was."""
+    are dropped, every other line (comments, blanks, other keys) is kept as it was.
+    ValueError when VALUE holds a control character (it would split the line)."""
+    if control_character(value) is not None:
+        raise ValueError("%s=%r: the value holds control character %s" % (key, value, control_character(value)[0]))
     out, done = [], False
     lines = text.splitlines(True)
     for line in lines:
@@ -116,8 +133,12 @@ def read_text(path):
 
 def write_atomic(path, text, default_mode=0o644):
     """Write TEXT to PATH through a temporary file in the same directory and os.replace,
-    keeping the mode (and owner, when allowed) of the file it replaces."""
-    directory = os.path.dirname(os.path.abspath(path))
+    keeping the mode (and owner, when allowed) of the file it replaces.
+
+    When PATH is a symbolic link (e.g. /etc/calico/calico.env -> a file managed elsewhere),
+    the file it points to is written and the link stays a link."""
+    path = os.path.realpath(path)
+    directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
     try:

@@ -87,11 +87,30 @@ def _netns(proc_root, pid):
         return None
 
 
-def find_calico_process(proc_root="/proc"):
+def process_uids(proc_root, pid):
+    """The (real, effective, saved, filesystem) uids of PID from /proc/PID/status, else the
+    owner of /proc/PID (the effective uid) four times; None when neither can be read."""
+    base = os.path.join(proc_root, str(pid))
+    try:
+        for line in to_text(_read(os.path.join(base, "status"))).splitlines():
+            if line.startswith("Uid:"):
+                return tuple(int(field) for field in line.split()[1:5])
+    except (OSError, IOError, ValueError):
+        pass
+    try:
+        return (os.stat(base).st_uid,) * 4
+    except OSError:
+        return None
+
+
+def find_calico_process(proc_root="/proc", ignored=None):
     """The lowest PID whose program is calico-node -> (pid, argv) or (None, None).
 
-    Only processes in this process's network namespace count (calico-node runs with the host's
-    network); when namespaces cannot be read, every process counts."""
+    Only processes run by root (every uid 0) count: anyone can name a program calico-node,
+    and its environment and the file its output goes to are read as calico-node's. Only
+    processes in this process's network namespace count (calico-node runs with the host's
+    network); when namespaces cannot be read, every process counts. IGNORED (a list), when
+    given, gets one sentence per calico-node-named process that was not trusted."""
     own = set([os.getpid(), os.getppid()])
     own_netns = _netns(proc_root, "self")
     best = None
@@ -115,6 +134,12 @@ def find_calico_process(proc_root="/proc"):
             continue
         netns = _netns(proc_root, entry)
         if own_netns and netns and netns != own_netns:
+            continue
+        uids = process_uids(proc_root, entry)
+        if uids is None or any(uids):
+            if ignored is not None:
+                ignored.append("process %s (%s) is named calico-node but runs as uid %s, not root: not trusted"
+                               % (entry, " ".join(argv)[:120], "unknown" if uids is None else uids[0]))
             continue
         pid = int(entry)
         if best is None or pid < best[0]:
@@ -177,7 +202,9 @@ def _k8s_log(log_lines, warnings, pod_name=None):
 
 
 def _from_proc(run_command, log_lines, warnings, proc_root="/proc"):
-    pid, argv = find_calico_process(proc_root)
+    ignored = []
+    pid, argv = find_calico_process(proc_root, ignored)
+    warnings.extend(ignored)
     if pid is None:
         return None
     base = os.path.join(proc_root, str(pid))
@@ -194,6 +221,7 @@ def _from_proc(run_command, log_lines, warnings, proc_root="/proc"):
     info = empty_info()
     info["deployment"] = deployment_from_cgroup(cgroup)
     info["running"] = True
+    info["process"] = {"pid": pid, "uid": 0, "argv": argv[:20]}
     info["container_id"] = container_id_from_cgroup(cgroup) if info["deployment"] in ("kubernetes", "docker") else None
     log_text = None
     if info["deployment"] == "kubernetes":

@@ -24,6 +24,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_log impo
 )
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, as_list, parse_version, to_text
 from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import pods_from_json
+from ansible_collections.meshdoctor.calico.plugins.module_utils._redact import strip_credentials
 
 CONTAINER_NAME = "calico-node"
 ENV_KEYS = ("IP", "IP_AUTODETECTION_METHOD", "IP6", "IP6_AUTODETECTION_METHOD", "CALICO_ROUTER_ID",
@@ -69,9 +70,11 @@ def parse_env_file(text):
 
 
 def select_env(env):
-    """The variables that matter, None when unset."""
+    """The variables that matter, None when unset (ETCD_ENDPOINTS without credentials)."""
     env = as_dict(env)
-    return dict((key, to_text(env[key]) if env.get(key) is not None else None) for key in ENV_KEYS)
+    out = dict((key, to_text(env[key]) if env.get(key) is not None else None) for key in ENV_KEYS)
+    out["ETCD_ENDPOINTS"] = strip_credentials(out["ETCD_ENDPOINTS"])
+    return out
 
 
 def effective_method(env):
@@ -121,7 +124,8 @@ def deployment_from_cgroup(text):
 def empty_info(reason=None):
     return {"deployment": "none", "running": False, "reason": reason, "container_id": None, "image": None,
             "calico_version": None, "env": select_env({}), "autodetection_method": "first-found",
-            "log_evidence": [], "detected_address": None, "detected_interface": None, "exit_reason": None}
+            "log_evidence": [], "detected_address": None, "detected_interface": None, "exit_reason": None,
+            "process": None}
 
 
 def finish_info(info, env, log_text=None, log_lines=None):

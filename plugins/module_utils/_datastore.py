@@ -20,9 +20,10 @@ import json
 import ssl
 import urllib.error
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import parse_kubectl_pods
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import ENV_KEYS, parse_kubectl_pods
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, as_list, loads_or_none, to_text
 from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import Kubectl, KubectlError
+from ansible_collections.meshdoctor.calico.plugins.module_utils._redact import strip_credentials
 
 NODES_PREFIX = "/calico/resources/v3/projectcalico.org/nodes/"
 AFFINITY_PREFIX = "/calico/ipam/v2/host/"
@@ -167,8 +168,10 @@ def etcd_range(endpoint, prefix, timeout=5.0, ca_cert=None, cert=None, key=None)
 
     body = json.dumps(range_request(prefix))
     last = None
+    shown = strip_credentials(endpoint.rstrip("/"))     # what messages say: never the credentials
     for path in GATEWAY_PATHS:
         url = endpoint.rstrip("/") + path
+        said = shown + path
         try:
             resp = open_url(url, data=body, headers={"Content-Type": "application/json"}, method="POST",
                             use_proxy=False, timeout=timeout, ca_path=ca_cert, client_cert=cert, client_key=key,
@@ -178,20 +181,24 @@ def etcd_range(endpoint, prefix, timeout=5.0, ca_cert=None, cert=None, key=None)
             finally:
                 resp.close()
         except urllib.error.HTTPError as exc:
-            last = "POST %s: HTTP %s" % (url, exc.code)
+            last = "POST %s: HTTP %s" % (said, exc.code)
             if exc.code == 404:
                 continue
             raise DatastoreError(last)
         except (urllib.error.URLError, ssl.SSLError, OSError, ValueError) as exc:
-            raise DatastoreError("POST %s: %s" % (url, getattr(exc, "reason", None) or exc))
+            raise DatastoreError(strip_credentials("POST %s: %s" % (said, getattr(exc, "reason", None) or exc)))
         except Exception as exc:  # pylint: disable=broad-except
             # open_url raises its own ConnectionError/SSLValidationError types.
-            raise DatastoreError("POST %s: %s" % (url, exc))
+            raise DatastoreError(strip_credentials("POST %s: %s" % (said, exc)))
         data = loads_or_none(raw)
         if not isinstance(data, dict):
-            raise DatastoreError("POST %s: not JSON: %r" % (url, to_text(raw)[:200]))
+            # The body itself is never repeated: whatever answered may echo secrets.
+            raise DatastoreError("POST %s: the reply is not a JSON object (%d bytes): not an etcd JSON gateway?"
+                                 % (said, len(raw or b"")))
         if "header" not in data and "kvs" not in data:
-            raise DatastoreError("POST %s: %s" % (url, data.get("error") or data.get("message") or to_text(raw)[:200]))
+            message = data.get("error") or data.get("message")
+            raise DatastoreError("POST %s: %s" % (said, strip_credentials(to_text(message))[:200] if isinstance(message, str)
+                                                  else "a JSON reply without header or kvs"))
         return parse_range_response(data)
     raise DatastoreError(last or "no etcd JSON gateway answered")
 
@@ -251,9 +258,17 @@ def merge_k8s(nodes, affinities):
     return dict(sorted(nodes.items()))
 
 
+def pod_env(env):
+    """The variables of a pod's env the analysis reads (the node side's allow-list,
+    _calico_node.ENV_KEYS), endpoint credentials stripped: never a password or an inline key."""
+    env = as_dict(env)
+    return dict((key, strip_credentials(env[key]) if key == "ETCD_ENDPOINTS" else env[key])
+                for key in ENV_KEYS if key in env)
+
+
 def pod_entries(text):
     """calico-node pods as the contract lists them: {name, node, ready, phase, env, image}."""
-    return [dict((k, pod[k]) for k in ("name", "node", "ready", "phase", "env", "image"))
+    return [dict(dict((k, pod[k]) for k in ("name", "node", "ready", "phase", "image")), env=pod_env(pod["env"]))
             for pod in parse_kubectl_pods(text)]
 
 
@@ -266,7 +281,7 @@ def read_kubernetes(run_command, kubectl="kubectl", kubeconfig=None):
     except KubectlError as exc:
         raise DatastoreError(str(exc))
     if not isinstance(loads_or_none(out), dict):
-        raise DatastoreError("kubectl get nodes -o json printed no JSON: %r" % to_text(out)[:200])
+        raise DatastoreError("kubectl get nodes -o json printed no JSON object (%d characters)" % len(to_text(out)))
     nodes = parse_k8s_nodes(out)
     answers = {}
     for what, args in (("block affinities", ["get", "blockaffinities.crd.projectcalico.org", "-o", "json"]),

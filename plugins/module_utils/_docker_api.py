@@ -29,6 +29,13 @@ import struct
 from urllib.parse import quote
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, as_list, to_text
+from ansible_collections.meshdoctor.calico.plugins.module_utils._deadline import (
+    MAX_REPLY,
+    BoundedSocket,
+    Deadline,
+    ReplyTooLarge,
+    total_for,
+)
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 DEFAULT_TIMEOUT = 5.0
@@ -48,14 +55,19 @@ class DockerAPIError(Exception):
 
 
 class UnixHTTPConnection(http_client.HTTPConnection):
-    """http.client over a unix socket."""
+    """http.client over a unix socket. With DEADLINE (a _deadline.Deadline), the whole
+    request and response must be done by then, and at most MAX_BYTES are read."""
 
-    def __init__(self, socket_path, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, socket_path, timeout=DEFAULT_TIMEOUT, deadline=None, max_bytes=MAX_REPLY):
         http_client.HTTPConnection.__init__(self, "localhost", timeout=timeout)
         self.socket_path = socket_path
+        self.deadline = deadline
+        self.max_bytes = max_bytes
 
     def connect(self):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock = BoundedSocket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if self.deadline is not None:
+            sock.bound(self.deadline, self.max_bytes)
         sock.settimeout(self.timeout)
         try:
             sock.connect(self.socket_path)
@@ -111,11 +123,17 @@ def order_timestamped(text):
 
 
 class DockerAPI:
-    """Docker Engine API over SOCKET_PATH; one HTTP connection per request."""
+    """Docker Engine API over SOCKET_PATH; one HTTP connection per request.
 
-    def __init__(self, socket_path=DEFAULT_SOCKET, timeout=DEFAULT_TIMEOUT):
+    Each request, its answer included, may take TIMEOUT seconds in all (not per read) and
+    read MAX_BYTES; with TOTAL, every request of this client together must be done within
+    TOTAL seconds of its creation (node_facts: the whole collection)."""
+
+    def __init__(self, socket_path=DEFAULT_SOCKET, timeout=DEFAULT_TIMEOUT, total=None, max_bytes=MAX_REPLY):
         self.socket_path = socket_path
         self.timeout = float(timeout)
+        self.deadline = Deadline(total) if total is not None else None
+        self.max_bytes = max_bytes
 
     # ------------------------------------------------------------------ transport
     def request(self, method, path, body=None, timeout=None, raw=False):
@@ -123,7 +141,12 @@ class DockerAPI:
         Raises DockerAPIError when the socket is missing, refuses, or times out."""
         if not os.path.exists(self.socket_path):
             raise DockerAPIError("no socket at %s" % self.socket_path)
-        conn = UnixHTTPConnection(self.socket_path, timeout=timeout or self.timeout)
+        limit = timeout or self.timeout
+        what = "%s %s on %s" % (method, path, self.socket_path)
+        deadline = self.deadline.sooner(limit) if self.deadline is not None else Deadline(limit)
+        if deadline.expired():
+            raise DockerAPIError("%s not sent: the time for the whole collection is used up" % what, reason="timed out")
+        conn = UnixHTTPConnection(self.socket_path, timeout=limit, deadline=deadline, max_bytes=self.max_bytes)
         headers = {"Host": "docker"}
         payload = None
         if body is not None:
@@ -131,14 +154,16 @@ class DockerAPI:
             headers["Content-Type"] = "application/json"
         elif method in ("POST", "PUT"):
             headers["Content-Length"] = "0"
-        what = "%s %s on %s" % (method, path, self.socket_path)
         try:
             conn.request(method, path, body=payload, headers=headers)
             resp = conn.getresponse()
             status = resp.status
             content = resp.read()
         except socket.timeout:
-            raise DockerAPIError("%s timed out after %ss" % (what, timeout or self.timeout), reason="timed out")
+            whole = "" if self.deadline is None or not self.deadline.expired() else " (the deadline of the whole collection)"
+            raise DockerAPIError("%s timed out after %ss%s" % (what, limit, whole), reason="timed out")
+        except ReplyTooLarge as exc:
+            raise DockerAPIError("%s stopped: %s" % (what, exc), reason="reply too large")
         except (OSError, http_client.HTTPException) as exc:
             detail = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
             reason = "connection refused" if isinstance(exc, ConnectionRefusedError) else detail
@@ -328,7 +353,7 @@ def docker_info(interfaces, socket_path=DEFAULT_SOCKET, timeout=DEFAULT_TIMEOUT,
     warnings = []
     info = {"docker_available": False, "docker_reason": None, "docker_socket": socket_path,
             "docker_version": None, "bridges": []}
-    api = api or DockerAPI(socket_path, timeout)
+    api = api or DockerAPI(socket_path, timeout, total=total_for(timeout))
     networks = []
     try:
         version = api.version()

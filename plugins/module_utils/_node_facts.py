@@ -17,6 +17,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import bir
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_discovery import calico_node_state
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import utc_now
 from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import read_datastore
+from ansible_collections.meshdoctor.calico.plugins.module_utils._deadline import total_for
 from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import DockerAPI, docker_info
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_interfaces, collect_routes
 from ansible_collections.meshdoctor.calico.plugins.module_utils._port_owner import listeners
@@ -65,7 +66,8 @@ def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version
     routes, more = collect_routes(run_command, tables=route_tables or ["main"], families=("ipv4",))
     warnings.extend(more)
 
-    api = DockerAPI(docker_socket, docker_timeout)
+    # Every Docker request of this run (bridges and calico-node) shares one deadline.
+    api = DockerAPI(docker_socket, docker_timeout, total=total_for(docker_timeout))
     docker, more = docker_info(interfaces, docker_socket, docker_timeout, api=api)
     warnings.extend(more)
 

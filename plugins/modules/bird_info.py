@@ -116,6 +116,7 @@ ipv6:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import bird_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._json_safe import json_safe
 
 
 def main():
@@ -129,9 +130,9 @@ def main():
     )
     if module.params["timeout"] <= 0:
         module.fail_json(msg="timeout must be more than 0, got %s" % module.params["timeout"])
-    module.exit_json(changed=False,
-                     ipv4=bird_state(module.params["socket"], module.params["timeout"]),
-                     ipv6=bird_state(module.params["socket6"], module.params["timeout"]))
+    module.exit_json(**json_safe(dict(changed=False,
+                                      ipv4=bird_state(module.params["socket"], module.params["timeout"]),
+                                      ipv6=bird_state(module.params["socket6"], module.params["timeout"]))))
 
 
 if __name__ == "__main__":

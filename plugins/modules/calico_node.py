@@ -56,7 +56,8 @@ options:
     default: calico-node
   unit:
     description:
-      - The systemd unit (V(systemd) method).
+      - The systemd unit (V(systemd) method). A name that starts with C(-) is refused (it would
+        be an option of C(systemctl)); so are empty names, in this and the other name options.
     type: str
     default: calico-node
   docker_socket:
@@ -71,7 +72,8 @@ options:
     default: k8s-app=calico-node
   node_name:
     description:
-      - The Kubernetes node whose calico-node pod is deleted. Required with O(method=kubectl).
+      - The Kubernetes node whose calico-node pod is deleted. Required with O(method=kubectl);
+        an empty name is refused (C(spec.nodeName=) would select the pods not yet scheduled).
     type: str
   bird_socket:
     description:
@@ -88,6 +90,7 @@ options:
   expected_router_id:
     description:
       - Also wait until BIRD's router id is this address, for example the node's LAN address.
+        Must be an IPv4 address.
     type: str
   expected_routes:
     description:
@@ -115,12 +118,12 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait, from the restart, before failing.
+      - Seconds to wait, from the restart, before failing. 0 or more.
     type: int
     default: 120
   poll_interval:
     description:
-      - Seconds between two looks at BIRD (or at the pods).
+      - Seconds between two looks at BIRD (or at the pods). More than 0.
     type: float
     default: 2
 attributes:
@@ -254,6 +257,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import bird_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_options import invalid_options
 from ansible_collections.meshdoctor.calico.plugins.module_utils._convergence import (
     invalid_routes,
     judge,
@@ -301,7 +305,7 @@ class CalicoNodeManager(object):
         systemctl = self.module.get_bin_path("systemctl")
         if not systemctl:
             return False, "no systemctl program"
-        rc, out, err = self.module.run_command([systemctl, "show", "--property=LoadState", "--value", self.p["unit"]])
+        rc, out, err = self.module.run_command([systemctl, "show", "--property=LoadState", "--value", "--", self.p["unit"]])
         state = out.strip()
         if rc == 0 and state == "loaded":
             return True, None
@@ -395,7 +399,7 @@ class CalicoNodeManager(object):
                 self.fail("method=systemd: would restart unit %s, but %s" % (unit, reason))
             return None
         t0 = time.time()
-        cmd = [systemctl, "restart", unit]
+        cmd = [systemctl, "restart", "--", unit]
         rc, out, err = self.module.run_command(cmd)
         if rc != 0:
             self.fail("`%s` failed (exit %s): %s" % (" ".join(cmd), rc, (err or out).strip() or "no output"))
@@ -526,9 +530,12 @@ def main():
         required_if=[("method", "kubectl", ["node_name"])],
         supports_check_mode=True,
     )
-    bad = invalid_routes(module.params["expected_routes"])
+    bad = invalid_options(module.params)
+    routes = invalid_routes(module.params["expected_routes"])
+    if routes:
+        bad.append("expected_routes: %s" % "; ".join(routes))
     if bad:
-        module.fail_json(msg="expected_routes: %s" % "; ".join(bad))
+        module.fail_json(msg="; ".join(bad))
     manager = CalicoNodeManager(module)
     result = manager.run()
     if module._diff and module.params["state"] == "restarted":

@@ -144,11 +144,31 @@ exit_reason:
            conflict: {node: hp, address: 192.168.1.172},
            detail: "Calico node 'hp' is already using the IPv4 address 192.168.1.172.",
            line: "2026-11-25 14:31:27.116 [WARNING][1] startup/startup.go 833: Calico node 'hp' is already using the IPv4 address 192.168.1.172."}
+process:
+  description:
+    - The process taken for calico-node when no container or pod was found (C(/proc)), else
+      null. Only a process run by root counts; a process named calico-node that runs as
+      another user is ignored, with a warning.
+  returned: always
+  type: dict
+  contains:
+    pid:
+      description: Its process id.
+      type: int
+    uid:
+      description: The user it runs as (always 0).
+      type: int
+    argv:
+      description: Its command line (at most 20 arguments).
+      type: list
+      elements: str
+  sample: {pid: 4242, uid: 0, argv: [/usr/bin/python3, -u, /calico-node-lab/calico-node]}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_discovery import calico_node_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._json_safe import json_safe
 
 
 def main():
@@ -174,7 +194,7 @@ def main():
     )
     for warning in warnings:
         module.warn(warning)
-    module.exit_json(changed=False, **info)
+    module.exit_json(changed=False, **json_safe(info))
 
 
 if __name__ == "__main__":

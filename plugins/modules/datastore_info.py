@@ -100,6 +100,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore impor
     OPTIONS_SPEC,
     read_datastore,
 )
+from ansible_collections.meshdoctor.calico.plugins.module_utils._json_safe import json_safe
 
 
 def main():
@@ -115,7 +116,7 @@ def main():
     if not result["reachable"] and params["fail_on_unreachable"]:
         module.fail_json(msg="Calico datastore (%s) unreachable: %s" % (result["datastore"] or params["datastore"], result["reason"]),
                          **result)
-    module.exit_json(changed=False, **result)
+    module.exit_json(changed=False, **json_safe(result))
 
 
 if __name__ == "__main__":

@@ -26,11 +26,16 @@ description:
   - Otherwise (an orphaned bridge, or no Docker engine on the host) the link is deleted with
     C(ip link delete).
   - Refuses, saying why and what to do, a bridge with containers attached (it names them), a
-    bridge that carries the node's O(expected_address), Docker's default bridge (C(docker0),
-    network C(bridge)), a non-Docker bridge with ports enslaved to it, and a C(br-<hex>) bridge
-    while the Docker socket exists but the engine does not answer, unless O(force=true). A link
-    that is not a bridge, or a Docker network that does not use the bridge driver, is always
-    refused.
+    bridge that carries the node's O(expected_address) (on itself or on a port), a bridge with a
+    port that is not a container's veth (a NIC, the host's uplink), Docker's default bridge
+    (C(docker0), network C(bridge)), a non-Docker bridge with ports enslaved to it, and a
+    C(br-<hex>) bridge while the Docker socket exists but the engine does not answer, unless
+    O(force=true). A link that is not a bridge, a Docker network that does not use the bridge
+    driver, and a bridge Docker did not make (not a Docker network, not named C(docker0) or
+    C(br-<12 hex>), no C(02:42) MAC) are always refused.
+  - Never deletes with C(ip link delete) a bridge Docker did not create. When a Docker network
+    named an existing bridge (C(com.docker.network.bridge.name)), removing the network leaves
+    that bridge in place, as Docker itself does.
 options:
   name:
     description:
@@ -181,6 +186,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._bridge_refusals
 )
 from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import DockerAPI, DockerAPIError
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_interfaces
+from ansible_collections.meshdoctor.calico.plugins.module_utils._json_safe import json_safe
 
 LINK_GONE_WAIT = 5.0
 
@@ -259,7 +265,12 @@ class BridgeManager(object):
                 self.fail("removing Docker network %s through the Engine API (DELETE /networks/%s) failed: %s%s"
                           % (label, net_id, exc, self.undo_note(disconnected)), before=before)
         if before["link"] and not self.wait_link_gone(before["name"]):
-            # Docker removed the network but the link stayed (e.g. the engine runs in another
+            if not before["docker_made"]:
+                # Docker leaves a bridge it did not create (one the network only named): so do we.
+                self.warnings.append("Docker removed network %s; bridge %s stayed, as Docker leaves a bridge it did not create, "
+                                     "and was not deleted: it is not Docker's" % (before["network_name"], before["name"]))
+                return
+            # Docker removed the network but its own link stayed (e.g. the engine runs in another
             # network namespace): delete it too, it can no longer come back.
             self.delete_link(before)
             self.warnings.append("Docker removed network %s but bridge %s stayed; deleted it with `ip link delete`"
@@ -318,7 +329,7 @@ class BridgeManager(object):
             else:
                 self.delete_link(before)
             after = self.gather()
-            if after["present"]:
+            if after["present"] and (after["network_id"] or before["docker_made"]):
                 self.fail("removed %s with %s, but it is still there: %s" % (before["name"], method, summary(after)),
                           changed=True, removed=removed, before=before, after=after)
         result["after"] = after
@@ -350,7 +361,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    module.exit_json(**BridgeManager(module).run())
+    module.exit_json(**json_safe(BridgeManager(module).run()))
 
 
 if __name__ == "__main__":

@@ -152,6 +152,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import docker_info
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_interfaces
+from ansible_collections.meshdoctor.calico.plugins.module_utils._json_safe import json_safe
 
 
 def main():
@@ -171,7 +172,7 @@ def main():
     info, more = docker_info(interfaces, module.params["docker_socket"], module.params["timeout"])
     for warning in warnings + more:
         module.warn(warning)
-    module.exit_json(changed=False, **info)
+    module.exit_json(changed=False, **json_safe(info))
 
 
 if __name__ == "__main__":

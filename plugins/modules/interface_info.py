@@ -103,6 +103,7 @@ interfaces:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_interfaces
+from ansible_collections.meshdoctor.calico.plugins.module_utils._json_safe import json_safe
 
 
 def main():
@@ -114,7 +115,7 @@ def main():
         module.fail_json(msg="; ".join(warnings))
     for warning in warnings:
         module.warn(warning)
-    module.exit_json(changed=False, interfaces=interfaces)
+    module.exit_json(changed=False, interfaces=json_safe(interfaces))
 
 
 if __name__ == "__main__":

@@ -160,6 +160,20 @@ options:
     type: list
     elements: str
     default: []
+  plan_pin:
+    description:
+      - The C(IP_AUTODETECTION_METHOD) remediate will pin before it cycles calico-node (its
+        C(meshdoctor_pin_autodetection)); unset when it pins nothing.
+      - The plan predicts, for every planned host, the address calico-node takes after the planned
+        bridge removals and this pin, and refuses (RV(plan) C(refused)) a host that would come back on
+        another address than its expected one.
+    type: str
+  plan_remove_bridges:
+    description:
+      - Whether remediate removes the Docker bridges the root causes name (its C(meshdoctor_remove_bridges));
+        the prediction of RV(plan) counts them as gone only then.
+    type: bool
+    default: true
 notes:
   - The analysis is plain Python on the controller (C(plugins/plugin_utils)); 1000 nodes take well under a second.
 seealso:
@@ -232,6 +246,10 @@ plan:
       C(network_name), C(compose_project), C(container_count), C(containers) (names), C(pin_methods)).
     - C(bridges_in_use) - those bridges that containers use, each with C(host) and C(node) too; they are never
       removed, and C(pin_needed) is true when there is one.
+    - C(refused) - the hosts left out of C(hosts) because cycling calico-node would bring them back on another
+      address than their expected one (after the planned bridge removals and O(plan_pin)), with C(host), C(node),
+      C(expected_address), C(predicted_address), C(predicted_interface), C(method), C(pin), C(bridge),
+      C(containers), C(pin_methods) (pins that select the expected address) and C(message).
     - C(causes) - the error root causes of the planned hosts; C(not_repaired) - the error root causes no repair
       applies to; each as C(id), C(code), C(host), C(node), C(message).
     - C(converge) - per play host, what it must show once the repair is done, as options of
@@ -250,7 +268,7 @@ plan:
            expected_router_id: 192.168.1.188, deployment: docker, bridges: [{name: br-cddff8a3b81c,
            network_name: gerrit_default, compose_project: gerrit, container_count: 0, containers: [],
            pin_methods: [interface=eno1]}]}}, causes: [{id: C1, code: ADDRESS_ON_DOCKER_BRIDGE, host: ai, node: ai,
-           message: "ai: calico-node autodetected 172.19.0.1 ..."}], not_repaired: [], bridges_in_use: [], pin_needed: false,
+           message: "ai: calico-node autodetected 172.19.0.1 ..."}], not_repaired: [], bridges_in_use: [], pin_needed: false, refused: [],
            converge: {master: {expected_peers: [192.168.1.188, 192.168.1.172, 192.168.1.121],
            expected_routes: [{dst: 172.16.1.0/24, via: [192.168.1.121]}, {dst: 172.16.2.0/24, via: [192.168.1.188]},
            {dst: 172.16.3.0/24, via: [192.168.1.172]}]}},
@@ -321,6 +339,8 @@ ARGUMENT_SPEC = dict(
     query=dict(type="str"),
     plan_hosts=dict(type="list", elements="str", default=[]),
     delete_stale=dict(type="list", elements="str", default=[]),
+    plan_pin=dict(type="str"),
+    plan_remove_bridges=dict(type="bool", default=True),
 )
 
 

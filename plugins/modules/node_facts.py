@@ -225,6 +225,7 @@ ansible_facts:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import OPTIONS_REQUIRED_BY, OPTIONS_SPEC
+from ansible_collections.meshdoctor.calico.plugins.module_utils._json_safe import json_safe
 from ansible_collections.meshdoctor.calico.plugins.module_utils._node_facts import gather
 
 
@@ -264,7 +265,7 @@ def main():
     )
     for warning in facts["warnings"]:
         module.warn(warning)
-    module.exit_json(changed=False, ansible_facts={"meshdoctor": facts})
+    module.exit_json(changed=False, ansible_facts={"meshdoctor": json_safe(facts)})
 
 
 if __name__ == "__main__":

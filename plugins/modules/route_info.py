@@ -122,6 +122,7 @@ routes:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_routes
+from ansible_collections.meshdoctor.calico.plugins.module_utils._json_safe import json_safe
 
 
 def main():
@@ -143,7 +144,7 @@ def main():
         module.fail_json(msg="; ".join(failed))
     for warning in warnings:
         module.warn(warning)
-    module.exit_json(changed=False, routes=routes)
+    module.exit_json(changed=False, routes=json_safe(routes))
 
 
 if __name__ == "__main__":

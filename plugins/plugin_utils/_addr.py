@@ -45,7 +45,10 @@ def is_ipv4(value):
         return False
     text = bare(value)
     if netaddr is not None:
-        return bool(netaddr.valid_ipv4(text, flags=netaddr.INET_PTON))
+        try:
+            return bool(netaddr.valid_ipv4(text, flags=netaddr.INET_PTON))
+        except (ValueError, TypeError):       # e.g. an embedded NUL in what a node reported
+            return False
     parts = text.split(".")
     return len(parts) == 4 and all(p.isdigit() and 0 <= int(p) <= 255 and str(int(p)) == p for p in parts)
 

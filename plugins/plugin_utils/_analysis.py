@@ -20,6 +20,7 @@ from ._plan import make_plan
 from ._prediction import configured_choice
 from ._root_cause import find_root_causes, headline
 from .checks import run_checks
+from .reports.printable import printable
 from .reports.text_summary import render_text
 from .reports.writer import write_reports
 
@@ -37,6 +38,7 @@ DEFAULTS = {
     "report_dir": "./meshdoctor-report", "formats": ["json", "junit", "html"], "fail_on": "error",
     "ignore": [], "query": None, "results_var": None, "plan_hosts": [], "datastore_host": None, "delete_stale": [],
     "run_started": None, "history": 0, "metrics_max_pairs": 10000,
+    "plan_pin": None, "plan_remove_bridges": True,
 }
 
 
@@ -197,23 +199,29 @@ def run_analysis(args, hostvars):
         "findings": analysis.findings,
         "root_causes": analysis.root_causes,
         "nodes": analysis.rows,
-        "plan": make_plan(analysis.cluster, analysis.root_causes, opts["plan_hosts"], opts["delete_stale"]),
+        "plan": make_plan(analysis.cluster, analysis.root_causes, opts["plan_hosts"], opts["delete_stale"],
+                          pin=opts["plan_pin"], remove_bridges=opts["plan_remove_bridges"]),
         "summary_text": render_text(analysis),
         "report_files": [],
     }
     warnings = []
     if opts["formats"] and opts["report_dir"]:
-        files, problems = write_reports(analysis, opts["report_dir"], opts["formats"], opts["history"])
+        try:
+            files, problems = write_reports(analysis, opts["report_dir"], opts["formats"], opts["history"])
+        except Exception as exc:  # pylint: disable=broad-except  # a failed report is a warning, whatever failed
+            files, problems = [], ["mesh_check: reports not written (%s)" % printable("%s: %s" % (type(exc).__name__, exc))]
         result["report_files"] = files
         warnings.extend(problems)
     if opts["query"]:
         result["selected"] = select(analysis.findings, opts["query"])
     result["headline"] = headline(analysis.root_causes, "warning")
+    result["headline"] = printable(result["headline"]) if result["headline"] else result["headline"]
     if meets_threshold(analysis.findings, opts["fail_on"]):
         result["failed"] = True
         result["verdict"] = "fail"
-        result["msg"] = headline(analysis.root_causes, opts["fail_on"]) or \
-            "%d error(s), %d warning(s) found" % (analysis.summary["errors"], analysis.summary["warnings"])
+        result["msg"] = printable(headline(analysis.root_causes, opts["fail_on"]) or
+                                  "%d error(s), %d warning(s) found" % (analysis.summary["errors"],
+                                                                        analysis.summary["warnings"]))
     else:
         result["verdict"] = "pass"
         result["msg"] = "%d nodes: %d errors, %d warnings, %d infos" % (

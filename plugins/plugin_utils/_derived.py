@@ -8,10 +8,15 @@ IP_AUTODETECTION_METHOD values that would pin a node to its expected address.
 """
 from __future__ import annotations
 
+import re
+
 from ._addr import DOCKER_BRIDGE_NAME, network_of
 from ._prediction import exact_interface_pin, pin_selects
 
 CONTROL_PLANE_HINTS = ("master", "control", "cp")
+# An interface name that is safe to run as a regex (no syntax but "."): anything else a node
+# reports is quoted into a literal pattern first.
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_.:@%-]*")
 
 
 def calico_sources(node):
@@ -84,6 +89,10 @@ def pinning_methods(cluster, node):
     checkable = bool(node.expected and (node.facts or {}).get("interfaces"))
     if node.expected_interface:
         pin = "interface=%s" % node.expected_interface
+        if not PLAIN_NAME.fullmatch(node.expected_interface):
+            # A name with regex syntax in it (a NIC named "(a+)+$") is never run as a pattern
+            # here: only as the literal interface=^NAME$.
+            pin = exact_interface_pin(node.expected_interface)
         if checkable and not pin_selects(node, pin, node.expected):
             pin = exact_interface_pin(node.expected_interface)
             pin = pin if pin_selects(node, pin, node.expected) else None

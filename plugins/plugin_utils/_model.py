@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from . import _expected
 from ._addr import bare
+from ._facts_contract import contract_problem, datastore_problem
+from ._identity import assign
 from ._index import index_routes, index_sessions
 
 
@@ -73,6 +75,7 @@ class Cluster:
         self.known_addresses = {}      # any address that is some node's -> node name
         self.sources = _expected.DEFAULT_SOURCES
         self.cache = {}                # values derived once per cluster by the checks
+        self.name_conflicts = []       # hosts claiming one Calico node (_identity.assign)
 
     @property
     def size(self):
@@ -87,23 +90,6 @@ def facts_of(hostvars_entry):
     if not facts:
         facts = (hostvars_entry.get("ansible_facts") or {}).get("meshdoctor")
     return facts or None
-
-
-def _match_ds_name(candidates, ds_nodes):
-    for cand in candidates:
-        if cand and cand in ds_nodes:
-            return cand
-    lowered = {}
-    for name in ds_nodes:
-        lowered.setdefault(name.lower(), name)
-        lowered.setdefault(name.split(".", 1)[0].lower(), name)
-    for cand in candidates:
-        if not cand:
-            continue
-        for key in (cand.lower(), cand.split(".", 1)[0].lower()):
-            if key in lowered:
-                return lowered[key]
-    return None
 
 
 def _index_facts(node, facts):
@@ -143,13 +129,17 @@ def build(hosts, hostvars, datastore=None, results=None, sources=None):
     """Cluster from the play's hosts, their hostvars, the datastore result (DatastoreInfo) and the per-host results."""
     cluster = Cluster()
     cluster.sources = tuple(sources or _expected.DEFAULT_SOURCES)
+    problem = datastore_problem(datastore) if datastore else None
+    if problem:                        # read on a node: as untrusted as its facts
+        datastore = {"datastore": None, "reachable": False, "nodes": {}, "calico_node_pods": [],
+                     "reason": "the datastore result breaks the contract (docs/facts-schema.md) at %s" % problem}
     cluster.datastore = datastore or None
     if datastore and datastore.get("reachable"):
         cluster.datastore_reachable = True
         cluster.ds_nodes = datastore.get("nodes") or {}
     results = results or {}
 
-    claimed = set()
+    pending = []
     for host in hosts:
         entry = hostvars.get(host) or {}
         node = Node(host)
@@ -163,18 +153,17 @@ def build(hosts, hostvars, datastore=None, results=None, sources=None):
         elif not facts:
             node.status, node.status_msg = "failed", outcome.get("msg") or "no meshdoctor facts (node_facts did not run)"
         else:
-            node.status = "ok"
+            problem = contract_problem(facts)
+            node.status, node.status_msg = ("invalid", problem) if problem else ("ok", None)
         if node.status != "ok":
             facts = node.facts = None
+        pending.append((node, entry, facts))
 
+    hostnames = {node.host: facts.get("hostname") if facts else None for node, _entry, facts in pending}
+    names, cluster.name_conflicts = assign(list(hosts), hostnames, cluster.ds_nodes)
+    for node, entry, facts in pending:
         node.inventory = {k: entry.get(k) for k in _expected.INVENTORY_VARS + (_expected.OVERRIDE_VAR,)}
-        hostname = facts.get("hostname") if facts else None
-        ds_name = _match_ds_name([hostname, host], cluster.ds_nodes) if cluster.ds_nodes else None
-        name = ds_name or hostname or host
-        if name in claimed:            # two hosts calling themselves the same: keep both apart
-            name = host if host not in claimed else "%s (%s)" % (name, host)
-        claimed.add(name)
-        node.name = name
+        node.name, ds_name = names[node.host]
         node.ds = cluster.ds_nodes.get(ds_name) if ds_name else None
         node.in_datastore = node.ds is not None
         node.ds_address = bare(node.ds.get("ipv4_address")) if node.ds else None

@@ -12,6 +12,9 @@ Decides from the root causes and the model, never acts; the remediate role only 
   on, how calico-node is deployed and the Docker bridges to remove (with their containers);
 - ``bridges_in_use``: the bridges to remove that containers use (never removed:
   ``pin_needed`` says the repair needs a pinned autodetection method instead);
+- ``refused``: the hosts left out of ``hosts`` because cycling calico-node would bring them
+  back on another address, predicted after the planned bridge removals and the pin
+  (_repair_prediction.py); each names the bridge, its containers and a pin that works;
 - ``causes`` / ``not_repaired``: the error root causes of the planned hosts, and the error
   root causes remediate has no repair for (left to the closing diagnose);
 - ``converge``: per play host, what its BIRD and kernel show once the repair is done - the
@@ -24,8 +27,11 @@ from __future__ import annotations
 
 from ._addr import bare
 from ._coverage import block_gateways
+from ._derived import pinning_methods
 from ._matrix import mesh_is_off
+from ._repair_prediction import refusal
 from .checks.rules import REPAIRED_CODES
+from .reports.printable import printable
 
 STALE_CODE = "STALE_CALICO_NODE"
 BRIEF_KEYS = ("id", "code", "host", "node", "message")
@@ -33,7 +39,10 @@ BRIDGE_KEYS = ("name", "network_name", "compose_project", "container_count")
 
 
 def _brief(cause):
-    return {k: cause.get(k) for k in BRIEF_KEYS}
+    """A cause as the remediate role prints it (its message printable: no raw escape from a node)."""
+    brief = {k: cause.get(k) for k in BRIEF_KEYS}
+    brief["message"] = printable(brief["message"] or "")
+    return brief
 
 
 def _cause_hosts(cause):
@@ -50,7 +59,7 @@ def _bridges(node, causes):
         seen.add(bridge["name"])
         entry = {k: bridge.get(k) for k in BRIDGE_KEYS}
         fact = (node.bridges or {}).get(bridge["name"]) or {}
-        entry["containers"] = [c.get("name") or c.get("id") for c in fact.get("containers") or ()]
+        entry["containers"] = [c.get("name") or c.get("id") or "(unnamed)" for c in fact.get("containers") or ()]
         entry["container_count"] = int(entry["container_count"] or len(entry["containers"]))
         entry["pin_methods"] = list(cause.get("pin_methods") or ())
         out.append(entry)
@@ -83,6 +92,27 @@ def _converge(cluster, errors, hosts, every_mesh=False):
     return out
 
 
+def _refusals(cluster, hosts, by_host, pin, remove_bridges):
+    """The refusal entries (_repair_prediction.refusal) of the hosts cycling calico-node would
+    bring back on another address: every planned host, after its planned bridge removals and
+    the pin; with a pin written to the calico-node DaemonSet (Kubernetes), every node, since
+    every calico-node pod restarts with it."""
+    node_of = {node.host: node for node in cluster.nodes}
+    check = list(hosts)
+    if pin and any((node_of[h].calico or {}).get("deployment") == "kubernetes" for h in hosts):
+        check += [node.host for node in cluster.nodes if node.host not in by_host]
+    out = []
+    for host in check:
+        node = node_of[host]
+        plan = by_host.get(host) or {}
+        removed = [b["name"] for b in plan.get("bridges") or () if remove_bridges and b["container_count"] == 0]
+        found = refusal(node, host, removed, pin or None, pinning_methods(cluster, node))
+        if found:
+            found["message"] = printable(found["message"])
+            out.append(found)
+    return out
+
+
 def _stale(cluster, errors, delete_stale):
     """(stale_nodes, delete, delete_refused): the stale Calico nodes, those of them named to be
     deleted, and the named datastore nodes that are not stale (never deleted)."""
@@ -100,8 +130,11 @@ def _stale(cluster, errors, delete_stale):
     return stale, delete, refused
 
 
-def make_plan(cluster, causes, plan_hosts=None, delete_stale=None):
-    """The plan dict (see the module docstring) from the model and the numbered root causes."""
+def make_plan(cluster, causes, plan_hosts=None, delete_stale=None, pin=None, remove_bridges=True):
+    """The plan dict (see the module docstring) from the model and the numbered root causes.
+
+    PIN (the IP_AUTODETECTION_METHOD remediate pins) and REMOVE_BRIDGES (whether it removes
+    the bridges the causes name) say what the repair does, for the prediction of ``refused``."""
     errors = [c for c in causes if c["severity"] == "error"]
     play_hosts = [node.host for node in cluster.nodes]
     if plan_hosts:
@@ -129,6 +162,10 @@ def make_plan(cluster, causes, plan_hosts=None, delete_stale=None):
         }
         in_use.extend(dict(b, host=host, node=node.name) for b in bridges if b["container_count"] > 0)
 
+    cycle_refused = _refusals(cluster, hosts, by_host, pin, remove_bridges)
+    if cycle_refused:
+        left_out = {r["host"] for r in cycle_refused}
+        hosts = [h for h in hosts if h not in left_out]      # by_host keeps them: what the repair would have been
     chosen = set(hosts)
     planned = [c for c in errors if chosen.intersection(_cause_hosts(c))]
     stale, delete, refused = _stale(cluster, errors, delete_stale)
@@ -143,6 +180,9 @@ def make_plan(cluster, causes, plan_hosts=None, delete_stale=None):
     if delete:
         plural = "s" if len(delete) > 1 else ""
         text += " Delete the stale Calico node%s %s from the datastore." % (plural, ", ".join(delete))
+    if cycle_refused:
+        text += " Refused (calico-node would come back on another address): %s." % ", ".join(
+            "%s (%s)" % (r["host"], r["predicted_address"]) for r in cycle_refused)
     return {
         "hosts": hosts,
         "by_host": by_host,
@@ -154,6 +194,7 @@ def make_plan(cluster, causes, plan_hosts=None, delete_stale=None):
         "delete_refused": refused,
         "bridges_in_use": in_use,
         "pin_needed": bool(in_use),
+        "refused": cycle_refused,
         "converge": _converge(cluster, errors, hosts, every_mesh=bool(delete)) if hosts or delete else {},
         "text": text,
     }

@@ -9,23 +9,30 @@ from ._finding import finding
 
 # node.status -> (code, what happened on the host, the message when there is none)
 NO_FACTS = {"unreachable": ("HOST_UNREACHABLE", "Ansible could not reach host", "unreachable"),
-            "failed": ("COLLECTION_FAILED", "node_facts failed on host", "no facts")}
+            "failed": ("COLLECTION_FAILED", "node_facts failed on host", "no facts"),
+            # facts that break docs/facts-schema.md: the node's side is not analysed, the others are
+            "invalid": ("COLLECTION_FAILED", "the facts of host", "they break the contract")}
 
 
 @register("collection",
           Code("HOST_UNREACHABLE", "error", "Ansible could not reach the host (`results[host].unreachable`)",
                ("host", "msg")),
-          Code("COLLECTION_FAILED", "error", "node_facts failed on the host (`results[host].failed`) or left no "
-               "`meshdoctor` facts", ("host", "msg")))
+          Code("COLLECTION_FAILED", "error", "node_facts failed on the host (`results[host].failed`), left no "
+               "`meshdoctor` facts, or left facts that break docs/facts-schema.md (`msg` names the field)",
+               ("host", "msg")))
 def check_collection(ctx):
     """HOST_UNREACHABLE / COLLECTION_FAILED: the hosts we have no facts from."""
     for node in ctx.cluster.nodes:
         if node.status not in NO_FACTS:
             continue
         code, what, default = NO_FACTS[node.status]
-        yield finding(
-            code, node.name, "%s: %s %s (%s); its side of the mesh was not checked"
-            % (node.name, what, node.host, node.status_msg or default), {"host": node.host, "msg": node.status_msg})
+        if node.status == "invalid":
+            detail = "break the contract of docs/facts-schema.md at %s" % node.status_msg
+            message = "%s: %s %s %s; its side of the mesh was not checked" % (node.name, what, node.host, detail)
+        else:
+            message = "%s: %s %s (%s); its side of the mesh was not checked" % (
+                node.name, what, node.host, node.status_msg or default)
+        yield finding(code, node.name, message, {"host": node.host, "msg": node.status_msg})
 
 
 @register("calico_node",

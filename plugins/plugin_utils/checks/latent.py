@@ -4,9 +4,13 @@
 """Risks on nodes that work today: the next calico-node start, leftover Docker bridges."""
 from __future__ import annotations
 
+import shlex
+
+from ansible_collections.meshdoctor.calico.plugins.module_utils._exclusions import default_exclusions
+
 from .._addr import bare, is_ipv4
 from .._derived import bridge_evidence, calico_sources, describe_bridge, is_docker_bridge, pinning_methods
-from .._prediction import configured_choice, ipv6_risk
+from .._prediction import calico_version, configured_choice, ipv6_risk
 from . import Code, register
 from ._finding import finding
 
@@ -59,7 +63,7 @@ def check_autodetection_risk(ctx):
                 % (node.name, risk6["method"], risk6["calico_version"] or "version unknown", risk6["predicted_address"],
                    risk6["predicted_interface"] or "another interface", risk6["expected_address"],
                    (" on %s" % risk6["expected_interface"]) if risk6["expected_interface"] else "",
-                   " or ".join(pins) if pins else "e.g. interface=<nic>"),
+                   " or ".join(shlex.quote(p) for p in pins) if pins else "e.g. interface=<nic>"),
                 risk6)
 
 
@@ -76,9 +80,10 @@ def _ipv4_risk(cluster, node):
     where = ifname or "another interface"
     if bridge is not None:
         where = "%s (%s)" % (ifname, describe_bridge(bridge) or "Docker bridge")
-    fix = "pin IP_AUTODETECTION_METHOD (%s)" % (" or ".join(methods) if methods else "e.g. interface=<nic>")
+    pins = " or ".join(shlex.quote(m) for m in methods) if methods else "e.g. interface=<nic>"
+    fix = "pin IP_AUTODETECTION_METHOD (%s)" % pins
     if bridge is not None:
-        fix += " or remove bridge %s" % ifname
+        fix += " or remove bridge %s" % shlex.quote(ifname)
     return finding(
         "AUTODETECTION_RISK", node.name,
         "%s: at the next calico-node start %s (calico %s) would pick %s on %s instead of %s%s; %s"
@@ -87,7 +92,7 @@ def _ipv4_risk(cluster, node):
         {"family": 4, "method": method, "calico_version": pred.get("calico_version"), "predicted_address": addr,
          "predicted_interface": ifname, "expected_address": node.expected,
          "expected_interface": node.expected_interface, "bridge": bridge, "pin_methods": methods,
-         "exclusions": pred.get("exclusions")})
+         "exclusions": list(default_exclusions(calico_version(node)))})     # our table, not the node's list
 
 
 def _terminating_method(cluster, node, reason):
@@ -105,7 +110,7 @@ def _terminating_method(cluster, node, reason):
         "%s: at the next calico-node start IP_AUTODETECTION_METHOD=%r is invalid for calico %s, so calico-node "
         "terminates (%s); pin IP_AUTODETECTION_METHOD (%s)"
         % (node.name, method, calico or "version unknown", configured.get("reason") or reason,
-           " or ".join(methods) if methods else "e.g. interface=<nic>"),
+           " or ".join(shlex.quote(m) for m in methods) if methods else "e.g. interface=<nic>"),
         {"family": 4, "method": method, "calico_version": calico, "predicted_address": None,
          "predicted_interface": None, "expected_address": node.expected, "expected_interface": node.expected_interface,
          "bridge": None, "pin_methods": methods, "failure": "invalid_method"})
@@ -131,11 +136,11 @@ def check_docker_bridges(ctx):
                 yield finding(
                     "ORPHANED_DOCKER_BRIDGE", node.name,
                     "%s: bridge %s (%s) looks like Docker's but no Docker network owns it; `ip link delete %s` removes it"
-                    % (node.name, name, addrs, name), evidence)
+                    % (node.name, name, addrs, shlex.quote(name)), evidence)
             elif not bridge.get("container_count"):
                 label = describe_bridge(evidence)
-                remove = ("docker network rm %s" % bridge["network_name"]) if bridge.get("network_name") else \
-                    ("ip link delete %s" % name)
+                remove = ("docker network rm %s" % shlex.quote(bridge["network_name"])) if bridge.get("network_name") \
+                    else ("ip link delete %s" % shlex.quote(name))
                 yield finding(
                     "STRAY_DOCKER_BRIDGE", node.name,
                     "%s: Docker bridge %s (%s) with %s has no containers; `%s` removes it"

@@ -14,6 +14,8 @@ order. It returns new_cause(...) with ``message`` (one sentence) and ``fix`` fil
 """
 from __future__ import annotations
 
+import shlex
+
 from .._cause import FINDING, GROUP, UNEXPLAINED, Rule, impact, new_cause, plural
 from .._derived import pinning_methods
 from .rules_mesh import (as_sentence, blocked_sentence, calico_down_head_fix, mtu_sentence, name_conflict_sentence,
@@ -76,7 +78,7 @@ def address_sentence(ctx, node, found):
             % (node.expected, REMEDIATE)
     else:
         fix = "pin IP_AUTODETECTION_METHOD (%s) and restart calico-node (%s)" \
-            % (" or ".join(methods) if methods else "e.g. interface=<nic>", REMEDIATE)
+            % (" or ".join(shlex.quote(m) for m in methods) if methods else "e.g. interface=<nic>", REMEDIATE)
     text, figures = impact(ctx, node)
     cause.update(figures)
     cause["fix"] = fix
@@ -105,6 +107,12 @@ def unreachable_sentence(ctx, node, found):
 
 
 def collection_failed_sentence(ctx, node, found):
+    if node.status == "invalid":
+        return _simple(ctx, node, "COLLECTION_FAILED", "error", found[-1:],
+                       "the facts of host %s break the contract of docs/facts-schema.md at %s"
+                       % (node.host, node.status_msg),
+                       "find out what on the host produced them (a node_facts of another version, a tampered host) and "
+                       "diagnose again", unseen=True)
     return _simple(ctx, node, "COLLECTION_FAILED", "error", found[-1:],
                    "node_facts failed on host %s (%s)" % (node.host, node.status_msg or "no message"),
                    "fix what node_facts reported and diagnose again", unseen=True)

@@ -93,6 +93,12 @@ def port_sentence(ctx, node, found):
 
 
 def name_conflict_sentence(ctx, node, found):
+    claims = [f for f in found if f["evidence"].get("kind") == "claim"]
+    if claims and len(claims) == len(found):
+        head = claims[0]["message"][len(node.name) + 2:]          # the finding's sentence without "<node>: "
+        fix = "give each host its own hostname (calico-node's NODENAME) and inventory name, then diagnose again"
+        return _cause(ctx, node, "NODE_NAME_CONFLICT", "error", found, head, fix)
+    found = [f for f in found if f not in claims]
     ev = found[0]["evidence"]
     old = ev.get("conflicting_node")
     head = ("calico-node starts as Calico node %s (host name %s) and stops because Calico node %s already holds its "

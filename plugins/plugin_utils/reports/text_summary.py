@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from .._findings import SEVERITY_RANK
+from .printable import printable
 
 MAX_ROWS = 40
 HEADER = ("NODE", "EXPECTED", "CALICO", "SESSIONS", "ROUTES", "BRIDGES", "WORST")
@@ -49,7 +50,7 @@ def render_text(analysis):
             lines.append("  %d. [%s] %s" % (i, cause["severity"], cause["message"]))
     elif not summary["errors"]:
         lines.append("No root cause: the mesh is complete.")
-    return "\n".join(lines)
+    return printable("\n".join(lines))              # shown on a terminal: no raw escape from a node
 
 
 def render_text_file(analysis):

@@ -19,6 +19,7 @@ from .html_report import render_html
 from .json_report import render_json
 from .junit_report import render_junit
 from .prometheus_report import render_prometheus
+from .printable import printable
 from .text_summary import render_text_file
 
 Format = namedtuple("Format", "filename render")
@@ -30,6 +31,9 @@ FORMATS = {
     "text": Format("summary.txt", render_text_file),
     "prometheus": Format("meshdoctor.prom", render_prometheus),
 }
+# Formats read by people and parsers as text: node text in them is written out with printable()
+# (report.json keeps it exactly: JSON escapes every control character itself).
+ESCAPED = ("junit", "html", "text")
 
 
 def _write(path, text):
@@ -53,37 +57,50 @@ def write_reports(analysis, report_dir, formats, history_count=0):
     """([written paths], [warning sentences]). With history_count, each root cause's first sighting is read
     from the kept reports first (analysis.first_seen), and this run's report.json is kept beside them."""
     written, problems, texts = [], [], {}
-    report_dir = os.path.expanduser(str(report_dir))
+    # Every step may fail on anything a node reported: each failure is a warning (one sentence,
+    # itself printable), never an exception out of mesh_check.
     try:
+        report_dir = os.path.expanduser(str(report_dir))
         os.makedirs(report_dir, exist_ok=True)
-    except OSError as exc:
-        return [], ["mesh_check: reports not written: cannot create %s (%s)" % (report_dir, exc.strerror or exc)]
+    except Exception as exc:  # pylint: disable=broad-except
+        return [], ["mesh_check: reports not written: cannot create %s (%s)" % (printable(report_dir), _why(exc))]
     if history_count:
-        analysis.first_seen, problems = history.first_seen(analysis.root_causes, report_dir, analysis.generated_at)
+        try:
+            analysis.first_seen, problems = history.first_seen(analysis.root_causes, report_dir, analysis.generated_at)
+        except Exception as exc:  # pylint: disable=broad-except
+            problems = ["mesh_check: history not read (%s)" % _why(exc)]
     for fmt in formats:
         if fmt not in FORMATS:
-            problems.append("mesh_check: unknown report format %r skipped" % fmt)
+            problems.append("mesh_check: unknown report format %s skipped" % printable(repr(fmt)))
             continue
         filename, render = FORMATS[fmt].filename, FORMATS[fmt].render
         path = os.path.join(report_dir, filename)
         try:
             text = texts[fmt] = render(analysis)
+            if fmt in ESCAPED:
+                text = printable(text)
         except Exception as exc:  # pylint: disable=broad-except  # a report must not cost the analysis
-            problems.append("mesh_check: %s not rendered (%s: %s)" % (filename, type(exc).__name__, exc))
+            problems.append("mesh_check: %s not rendered (%s)" % (filename, _why(exc)))
             continue
         try:
             _write(path, text)
-        except OSError as exc:
-            problems.append("mesh_check: %s not written (%s)" % (path, exc.strerror or exc))
+        except Exception as exc:  # pylint: disable=broad-except
+            problems.append("mesh_check: %s not written (%s)" % (printable(path), _why(exc)))
             continue
         written.append(os.path.abspath(path))
     if history_count:
         try:
             text = texts.get("json") or render_json(analysis)      # the kept copy is report.json itself
-        except Exception as exc:  # pylint: disable=broad-except  # a report must not cost the analysis
-            problems.append("mesh_check: history not kept (%s: %s)" % (type(exc).__name__, exc))
-        else:
             kept, trouble = history.keep(report_dir, analysis.generated_at, text, history_count, _write)
+        except Exception as exc:  # pylint: disable=broad-except  # a report must not cost the analysis
+            problems.append("mesh_check: history not kept (%s)" % _why(exc))
+        else:
             written.extend(kept)
             problems.extend(trouble)
     return written, problems
+
+
+def _why(exc):
+    """'KeyError: boom' (or the OS's sentence), printable."""
+    detail = getattr(exc, "strerror", None) if isinstance(exc, OSError) else None
+    return printable(detail or "%s: %s" % (type(exc).__name__, exc))

@@ -88,10 +88,11 @@ def test_containers_refused_named_with_both_ways_out():
 def test_expected_address_refused():
     facts = bridge_facts("br-lan", INTERFACES, NAMED)
     found = refusals(facts, "10.10.0.1")
-    assert [c for c, dummy in found] == ["expected_address"]
-    assert "10.10.0.1/24" in found[0][1]
-    assert refusals(facts, "10.10.0.1/24")[0][0] == "expected_address"
-    assert refusals(facts, "10.10.0.2") == []
+    # br-lan has the NIC enp3s0 enslaved: refused for that too (issue 11 item 2).
+    assert [c for c, dummy in found] == ["uplink_port", "expected_address"]
+    assert "10.10.0.1/24" in found[1][1]
+    assert refusals(facts, "10.10.0.1/24")[1][0] == "expected_address"
+    assert [c for c, dummy in refusals(facts, "10.10.0.2")] == ["uplink_port"]
 
 
 def test_default_bridge_refused_both_names():
@@ -115,7 +116,7 @@ def test_non_bridge_never_allowed():
 def test_orphan_bridge_with_ports_refused():
     facts = bridge_facts("br-lan", INTERFACES, None)
     found = refusals(facts)
-    assert [c for c, dummy in found] == ["ports"] and "enp3s0" in found[0][1]
+    assert [c for c, dummy in found] == ["uplink_port", "not_docker_bridge"] and "enp3s0 (ether)" in found[0][1]
 
 
 def test_orphan_bridge_may_go():

@@ -193,6 +193,7 @@ def make_proc(root, pid, argv, env, cgroup, comm="calico-node", stdout=None):
     (base / "comm").write_text(comm + "\n")
     (base / "environ").write_bytes(b"\0".join(("%s=%s" % kv).encode() for kv in env.items()) + b"\0")
     (base / "cgroup").write_text(cgroup)
+    (base / "status").write_text("Name:\t%s\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n" % comm)
     if stdout:
         os.symlink(stdout, str(base / "fd" / "1"))
 
@@ -241,7 +242,8 @@ def test_nothing_found(no_calico_env):
                                        proc_root=str(no_calico_env / "proc"))
     assert info["deployment"] == "none" and info["running"] is False and info["reason"]
     assert set(info) == {"deployment", "running", "reason", "container_id", "image", "calico_version", "env",
-                         "autodetection_method", "log_evidence", "detected_address", "detected_interface", "exit_reason"}
+                         "autodetection_method", "log_evidence", "detected_address", "detected_interface", "exit_reason",
+                         "process"}
 
 
 def test_tail_file(tmp_path):

@@ -64,7 +64,7 @@ def test_seed_ai(short_tmp, monkeypatch, tmp_path, no_probe_traffic):
 
 def test_probe_off(short_tmp, monkeypatch, tmp_path, no_probe_traffic):
     monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc": (None, None))
+    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc", ignored=None: (None, None))
     facts = gather(FakeRun(ip_answers()), os.path.join(short_tmp, "b"), os.path.join(short_tmp, "b6"),
                    os.path.join(short_tmp, "d"), calico_version="v3.24.5", probe=False, probe_addresses=["10.0.0.1"])
     assert facts["probe"] is None and no_probe_traffic == []
@@ -72,7 +72,7 @@ def test_probe_off(short_tmp, monkeypatch, tmp_path, no_probe_traffic):
 
 def test_nothing_running(short_tmp, monkeypatch, tmp_path):
     monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc": (None, None))
+    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc", ignored=None: (None, None))
     facts = gather(FakeRun(ip_answers()), os.path.join(short_tmp, "b"), os.path.join(short_tmp, "b6"),
                    os.path.join(short_tmp, "d"), calico_version="v3.24.5")
     assert facts["docker"]["docker_available"] is False and facts["calico_node"]["deployment"] == "none"
@@ -83,7 +83,7 @@ def test_nothing_running(short_tmp, monkeypatch, tmp_path):
 
 def test_override_and_no_ip(short_tmp, monkeypatch, tmp_path):
     monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc": (None, None))
+    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc", ignored=None: (None, None))
     facts = gather(FakeRun({}), os.path.join(short_tmp, "b"), os.path.join(short_tmp, "b6"), os.path.join(short_tmp, "d"))
     assert facts["interfaces"] == [] and facts["routes"] == []
     assert any("could not read interfaces" in w for w in facts["warnings"])
@@ -96,7 +96,7 @@ def test_datastore_read_in_the_same_pass(short_tmp, monkeypatch, tmp_path):
     from ansible_collections.meshdoctor.calico.plugins.module_utils import _node_facts
 
     monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc": (None, None))
+    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc", ignored=None: (None, None))
     calls = []
     stored = {"datastore": "etcdv3", "reachable": True, "reason": None, "nodes": {"ai": {}}, "calico_node_pods": []}
 

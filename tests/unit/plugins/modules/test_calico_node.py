@@ -222,7 +222,7 @@ def test_auto_takes_systemd_and_restarts(monkeypatch, sockets):
 def test_systemd_restart_failure(monkeypatch, sockets):
     fake_systemctl(sockets, restart_rc=1)
     result = run(monkeypatch, local_args(sockets, method="systemd"))
-    assert result["failed"] and "restart calico-node` failed (exit 1): Job for calico-node.service failed." in result["msg"]
+    assert result["failed"] and "restart -- calico-node` failed (exit 1): Job for calico-node.service failed." in result["msg"]
 
 
 def test_converged_only_reads(monkeypatch, sockets):

@@ -37,7 +37,7 @@ def sock_dir():
 def isolated(monkeypatch, tmp_path):
     """No /etc/calico/calico.env and no calico-node process of this machine leaks in."""
     monkeypatch.setattr(_calico_node_discovery, "CALICO_ENV_FILE", str(tmp_path / "calico.env"))
-    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc": (None, None))
+    monkeypatch.setattr(_calico_node_discovery, "find_calico_process", lambda proc_root="/proc", ignored=None: (None, None))
     return tmp_path
 
 
@@ -231,7 +231,7 @@ def test_calico_node_info_kubectl(monkeypatch, isolated):
                                                              "docker_socket": str(isolated / "none.sock")}, run_command=run, bin_paths={})
     assert (result["deployment"], result["detected_interface"], result["calico_version"]) == ("kubernetes", "br-cddff8a3b81c", "v3.24.5")
     assert set(result) == {"changed", "deployment", "running", "reason", "container_id", "image", "calico_version", "env",
-                           "autodetection_method", "log_evidence", "detected_address", "detected_interface", "exit_reason"}
+                           "autodetection_method", "log_evidence", "detected_address", "detected_interface", "exit_reason", "process"}
 
 
 def test_calico_node_info_warns_when_kubectl_fails(monkeypatch, isolated):

@@ -37,6 +37,12 @@ def s_collection_failed():
     return run(hv, ds, {"node-3": {"unreachable": False, "failed": True, "msg": "MODULE FAILURE"}}), "node-3"
 
 
+def s_node_name_conflict():
+    hv, ds = healthy()
+    own_facts(hv, "node-4")["hostname"] = "node-2"       # node-4 says it is node-2
+    return run(hv, ds), "node-4"
+
+
 def s_calico_node_down():
     hv, ds = make_cluster(4, broken=(), calico_down=("node-2",))
     return run(hv, ds), "node-2"
