@@ -82,8 +82,9 @@ def import_images(name, version):
 
 
 def run_calico_node(node, topo, env):
-    """`docker run` calico-node as `calicoctl node run` would: host network, privileged;
-    ENV is its environment (calico_service.calico_env). --uts host: calico-node names itself after
+    """`docker run` calico-node as `calicoctl node run` would: host network, privileged, the
+    host's /var/log/calico (its --log-dir), /var/run/calico and /etc/calico; ENV is its
+    environment (calico_service.calico_env). --uts host: calico-node names itself after
     the host's name (and sees a change of it: `lab fault NODE hostname-change`)."""
     args = ["run", "-d", "--name", "calico-node", "--network", "host", "--uts", "host",
             # --privileged fails here (no CAP_SYS_RESOURCE in the bounding set); BIRD needs these:
@@ -92,6 +93,7 @@ def run_calico_node(node, topo, env):
     for key, value in env.items():
         args += ["-e", "%s=%s" % (key, value)]
     args += ["-v", "/usr:/usr:ro", "-v", "/var/run/calico:/var/run/calico", "-v", "/etc/calico:/etc/calico",
+             "-v", "/var/log/calico:/var/log/calico",
              "-v", "%s:%s:ro" % (PROGRAM_DIR, PROGRAM_IN_CONTAINER),
              "calico/node:" + topo["calico_version"],
              "/usr/bin/python3", "-u", PROGRAM_IN_CONTAINER + "/calico-node"]

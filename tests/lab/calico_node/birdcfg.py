@@ -75,9 +75,9 @@ def _mesh_peer(version, peer, node_ip, as_number):
                      "                     # topology is and therefore have to trust the ToR/RR.\n"
                      "  export filter {\n    calico_export_to_bgp_peers(%s);\n    reject;\n"
                      "  };  # Only want to export routes for workloads.\n" % arg)
-    # Every release since v3.4.0: passive when the peer's address sorts above ours (Go's
-    # `gt` on strings), so exactly one side of each pair connects.
-    if peer > node_ip:
+    # Passive when the peer's address sorts above ours (Go's `gt` on strings), so exactly
+    # one side of each pair connects.
+    if has("mesh_passive") and peer > node_ip:
         lines.append("  passive on; # Mesh is unidirectional, peer will connect to us.\n")
     lines.append("}\n\n")
     return "".join(lines)

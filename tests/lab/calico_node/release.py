@@ -28,12 +28,12 @@ def has_monitor(version):
 # bird.cfg.template / bird_ipam.cfg.template differences that change the rendered mesh
 # config with default settings, by the first release that has them.
 #
-# The mesh's `passive on` (peer address sorts above ours, Go template `gt` on strings) is
-# NOT among them: node commit 1183be5 "Use unidirectional BGP connections in the
-# node-to-node mesh" put it in v3.4.0, and every template since has it. What v3.23.0 added
-# is `passive on` for explicit BGPPeers that are Calico nodes (`$data.calico_node`), not
-# the mesh.
 TEMPLATE_FEATURES = {
+    # v3.4.0: the mesh's `passive on` when the peer's address sorts above ours (Go template
+    # `gt` on strings): node commit 1183be5 "Use unidirectional BGP connections in the
+    # node-to-node mesh"; every template since has it. (v3.23.0 added `passive on` for
+    # explicit BGPPeers that are Calico nodes, `$data.calico_node`: not the mesh.)
+    "mesh_passive": (3, 4, 0),
     # v3.16.0: `function apply_communities ()` in bird.cfg, called first by
     # calico_export_to_bgp_peers (empty without prefix advertisements).
     "apply_communities": (3, 16, 0),
