@@ -20,7 +20,8 @@ from fake_docker import FakeDocker, docker_routes_seed_ai
 from fake_run import FakeRun
 from fixtures import fixture_json, fixture_path, fixture_text
 
-KEYS = {"kind", "line", "version", "address", "interface", "method", "original", "updated"}
+KEYS = {"kind", "line", "version", "address", "interface", "method", "original", "updated", "time", "component",
+        "written", "error"}
 
 
 # ------------------------------------------------------------------ log evidence
