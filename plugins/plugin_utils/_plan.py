@@ -9,9 +9,13 @@ Decides from the root causes and the model, never acts; the remediate role only 
   (healthy or not), else every host with an error root cause remediate can repair (the
   causes whose rule in checks/rules.py has a ``repair``);
 - ``by_host``: per planned host its causes, the address and router id it should come back
-  on, how calico-node is deployed and the Docker bridges to remove (with their containers);
+  on, how calico-node is deployed, the Docker bridges to remove (with their containers) and
+  its address monitor (``monitor``: whether it re-detects, every ``interval`` seconds);
 - ``bridges_in_use``: the bridges to remove that containers use (never removed:
-  ``pin_needed`` says the repair needs a pinned autodetection method instead);
+  ``pin_needed`` says the repair needs a pinned autodetection method instead; on a node
+  whose address monitor re-detects, ``monitor_interval`` is set: a pin is the only way out);
+- ``hold``: {host: seconds} for the planned hosts whose address monitor re-detects: the
+  repaired address must still hold after two poll intervals;
 - ``causes`` / ``not_repaired``: the error root causes of the planned hosts, and the error
   root causes remediate has no repair for (left to the closing diagnose);
 - ``converge``: per play host, what its BIRD and kernel show once the repair is done - the
@@ -25,6 +29,7 @@ from __future__ import annotations
 from ._addr import bare
 from ._coverage import block_gateways
 from ._matrix import mesh_is_off
+from ._monitor import monitor_of
 from .checks.rules import REPAIRED_CODES
 
 STALE_CODE = "STALE_CALICO_NODE"
@@ -112,12 +117,15 @@ def make_plan(cluster, causes, plan_hosts=None, delete_stale=None):
     outside = sorted(set(plan_hosts or ()) - set(play_hosts))
 
     node_of = {node.host: node for node in cluster.nodes}
-    by_host, in_use = {}, []
+    by_host, in_use, hold = {}, [], {}
     for host in hosts:
         node = node_of[host]
         mine = [c for c in errors if host in _cause_hosts(c)]
         bridges = _bridges(node, mine)
         expected = bare(node.expected)
+        monitor = monitor_of(node)
+        if monitor["redetects"]:
+            hold[host] = int(2 * monitor["interval"] + 0.999)
         by_host[host] = {
             "node": node.name,
             "causes": [c["id"] for c in mine],
@@ -126,8 +134,12 @@ def make_plan(cluster, causes, plan_hosts=None, delete_stale=None):
             "expected_router_id": expected if node.router_id_is_address else None,
             "deployment": (node.calico or {}).get("deployment"),
             "bridges": bridges,
+            "monitor": {"redetects": monitor["redetects"], "interval": monitor["interval"],
+                        "switches_back": monitor["switches_back"]},
         }
-        in_use.extend(dict(b, host=host, node=node.name) for b in bridges if b["container_count"] > 0)
+        in_use.extend(dict(b, host=host, node=node.name,
+                           monitor_interval=monitor["interval_text"] if monitor["redetects"] else None)
+                      for b in bridges if b["container_count"] > 0)
 
     chosen = set(hosts)
     planned = [c for c in errors if chosen.intersection(_cause_hosts(c))]
@@ -154,6 +166,7 @@ def make_plan(cluster, causes, plan_hosts=None, delete_stale=None):
         "delete_refused": refused,
         "bridges_in_use": in_use,
         "pin_needed": bool(in_use),
+        "hold": hold,
         "converge": _converge(cluster, errors, hosts, every_mesh=bool(delete)) if hosts or delete else {},
         "text": text,
     }
