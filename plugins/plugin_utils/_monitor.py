@@ -75,7 +75,8 @@ def parse_time(text):
 
 def last_switch(evidence):
     """The monitor's last written move of the IPv4 address: {time, address, interface, original},
-    or None. `original` comes from the "IPv4 address has changed" line that follows it."""
+    or None. `time` is its "Updated node IP addresses" line (the write), `original` comes from
+    the "IPv4 address has changed" line between the two."""
     found = None
     for pos, item in enumerate(evidence or ()):
         if item.get("component") != MONITOR or item.get("kind") != "autodetected" or item.get("version") != 4 \
@@ -84,8 +85,12 @@ def last_switch(evidence):
         found = {"time": item.get("time"), "address": bare(item.get("address")), "interface": item.get("interface"),
                  "original": None}
         for later in evidence[pos + 1:]:
-            if later.get("kind") == "address_changed" and later.get("component") == MONITOR:
+            if later.get("component") != MONITOR:
+                continue
+            if later.get("kind") == "address_changed":
                 found["original"] = later.get("original")
+            elif later.get("kind") == "node_updated":
+                found["time"] = later.get("time") or found["time"]
                 break
     return found
 

@@ -31,9 +31,21 @@ def _docker_node(topo, node_name):
     return node
 
 
+def _reconciled(current, node_name):
+    """NODE_NAME's lab networks that its engine still has (a test or remediate may have
+    removed one with `docker network rm`)."""
+    node = _docker_node(current["topology"], node_name)
+    have = set(docker_engine.docker(node_name, "network", "ls", "--format", "{{.Name}}").stdout.split())
+    kept = [net for net in node["docker_networks"] if net["name"] in have]
+    if len(kept) != len(node["docker_networks"]):
+        current["topology"] = _with_networks(current, node_name, kept)
+        node = topology.node_by_name(current["topology"], node_name)
+    return node
+
+
 def up(node_name, name, subnet, containers=0):
     current = state.loaded()
-    node = _docker_node(current["topology"], node_name)
+    node = _reconciled(current, node_name)
     if any(net["name"] == name for net in node["docker_networks"]):
         raise LabError("compose %s: docker network %s exists already" % (node_name, name))
     net = {"name": name, "subnet": subnet, "containers": containers, "bridge_name": None}
@@ -49,7 +61,7 @@ def up(node_name, name, subnet, containers=0):
 
 def down(node_name, name):
     current = state.loaded()
-    node = _docker_node(current["topology"], node_name)
+    node = _reconciled(current, node_name)
     if not any(net["name"] == name for net in node["docker_networks"]):
         raise LabError("compose %s: no docker network %s made by the lab (has: %s)"
                        % (node_name, name, ", ".join(n["name"] for n in node["docker_networks"]) or "none"))
