@@ -25,11 +25,11 @@ def seed_dict():
 
 
 # ------------------------------------------------------------------ quick: validation
-@pytest.mark.parametrize("path", ["seed.yml", "seed-in-use.yml", "scale-24.yml"])
+@pytest.mark.parametrize("path", ["seed.yml", "seed-in-use.yml", "scale-24.yml", "compose-flip.yml"])
 def test_shipped_topologies_are_valid(path):
     topo = topology.load(os.path.join(LAB_DIR, "topologies", path))
     assert topo["nodes"]
-    if path.startswith("seed"):
+    if path != "scale-24.yml":
         assert [n["name"] for n in topo["nodes"]] == ["master", "ai", "hp", "ml"]
         assert topology.control_plane(topo)["name"] == "master"
         assert topo["controller_ip"] == "192.168.1.254"
@@ -69,6 +69,11 @@ BAD = [
     ("networks without docker", lambda d: d["nodes"][1].update(docker=False), "docker_networks need docker: true"),
     ("bad bool", lambda d: d["nodes"][1].update(calico="yes"), "node ai: calico: expected true or false"),
     ("missing key", lambda d: d.pop("pool"), "missing required key pool"),
+    ("poll interval as text", lambda d: d.update(autodetect_poll_interval="5s"),
+     "autodetect_poll_interval: '5s' is not a whole number of seconds (1-3600)"),
+    ("zero poll interval", lambda d: d.update(autodetect_poll_interval=0), "autodetect_poll_interval: 0 is not"),
+    ("bad ip_env", lambda d: d["nodes"][1].update(ip_env="auto"),
+     "node ai: ip_env 'auto' must be autodetect, unset or an IPv4 address"),
 ]
 
 
