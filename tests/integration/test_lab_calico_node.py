@@ -2,6 +2,8 @@
 (every boundary release, each accepted by the real `bird -p`), which releases run the address
 monitor, and the monitor's Go-duration parsing. What each boundary follows is written beside
 it in tests/lab/calico_node/release.py (Calico's templates at the pinned confd commits)."""
+import ipaddress
+import json
 import os
 import shutil
 import subprocess
@@ -96,3 +98,100 @@ def test_bad_poll_interval_is_refused_like_go(text, error):
         monitor.parse_duration(text)
     assert str(err.value) == error
     assert monitor.poll_interval({"AUTODETECT_POLL_INTERVAL": text}) == 60.0  # Calico falls back to 60 s
+
+
+# ------------------------------------------------------------------ the monitor's loop, on a fake etcd
+class FakeEtcd:
+    """etcd's revisions as the lab's etcdv3 client sees them (mod_revision per key)."""
+
+    def __init__(self, nodes):
+        self.rev, self.kv = 1, {}
+        for name, cidr in nodes.items():
+            self.put(monitor.NODES + name, json.dumps({"spec": {"bgp": {"ipv4Address": cidr}}}))
+
+    def put(self, key, value):
+        self.rev += 1
+        self.kv[key] = (value, self.rev)
+
+    def get_with_revision(self, key):
+        return self.kv.get(key, (None, 0))
+
+    def get_prefix(self, prefix):
+        return {k: v for k, (v, _rev) in self.kv.items() if k.startswith(prefix)}
+
+    def put_if_revision(self, key, value, revision):
+        if self.kv.get(key, (None, 0))[1] != revision:
+            return None
+        self.put(key, value)
+        return self.rev
+
+    def put_if_absent(self, key, value):
+        if key in self.kv:
+            return False
+        self.put(key, value)
+        return True
+
+    def address(self, name):
+        return json.loads(self.kv[monitor.NODES + name][0])["spec"]["bgp"]["ipv4Address"]
+
+
+def _monitor(monkeypatch, version, picks, env=None, nodes=None):
+    """A Monitor of node ai whose detections are PICKS in turn (IPv4Interface strings)."""
+    seq = iter(picks)
+
+    def detect(_method, _version):
+        cidr = next(seq)
+        return "br-x", ipaddress.IPv4Interface(cidr), "Using autodetected IPv4 address on interface br-x: %s" % cidr
+    monkeypatch.setattr(monitor.autodetect, "detect", detect)
+    monkeypatch.setattr(monitor.autodetect, "interfaces", lambda: [])
+    etcd = FakeEtcd(nodes or {"ai": "192.168.1.188/24", "hp": "192.168.1.172/24"})
+    mon = monitor.Monitor(dict({"IP": "autodetect"}, **(env or {})), "ai", etcd, version)
+    mon.get_node()
+    return mon, etcd
+
+
+def _poll(mon):
+    if mon.rereads:
+        mon.get_node()
+    if mon.check():
+        mon.write()
+
+
+def test_before_v3_29_the_monitor_writes_once_per_start(monkeypatch, capsys):
+    mon, etcd = _monitor(monkeypatch, "v3.24.5", ["172.19.0.1/16", "192.168.1.188/24", "192.168.1.188/24"])
+    _poll(mon)
+    assert etcd.address("ai") == "172.19.0.1/16"
+    _poll(mon)
+    assert etcd.address("ai") == "172.19.0.1/16"   # the move back is not written
+    out = capsys.readouterr().out
+    assert out.count("monitor-addresses/startup.go 356: Updated node IP addresses") == 1
+    assert out.count('Unable to set node resource configuration, retrying... error="resource already exists: '
+                     'Node(ai)"') == 3
+    _poll(mon)   # the in-memory Node already has the NIC's address: nothing changes, nothing is tried
+    assert "Node IPv4 changed" not in capsys.readouterr().out
+
+
+def test_from_v3_29_the_monitor_moves_back_by_itself(monkeypatch, capsys):
+    mon, etcd = _monitor(monkeypatch, "v3.29.0", ["172.19.0.1/16", "192.168.1.188/24"])
+    _poll(mon)
+    _poll(mon)
+    assert etcd.address("ai") == "192.168.1.188/24"
+    assert capsys.readouterr().out.count("Updated node IP addresses") == 2
+
+
+def test_a_conflict_clears_the_address_and_exits(monkeypatch, capsys):
+    mon, etcd = _monitor(monkeypatch, "v3.24.5", ["192.168.1.172/24"])
+    with pytest.raises(SystemExit) as done:
+        _poll(mon)
+    assert done.value.code == 1
+    assert etcd.address("ai") == ""   # clearNodeIPs: the conflicting address is not kept
+    out = capsys.readouterr().out
+    assert "monitor-addresses/startup.go 990: Calico node 'hp' is already using the IPv4 address 192.168.1.172." in out
+    assert "[WARNING]" in out and "monitor-addresses/utils.go 49: Terminating" in out
+
+
+def test_without_ip_autodetect_nothing_is_redetected(monkeypatch, capsys):
+    mon, etcd = _monitor(monkeypatch, "v3.24.5", [], env={"IP": ""})
+    _poll(mon)   # IP unset and the Node has an address: no detection (the iterator is empty)
+    assert etcd.address("ai") == "192.168.1.188/24"
+    assert "Using autodetected" not in capsys.readouterr().out
