@@ -78,7 +78,7 @@ def test_template_features_start_at_their_release():
     old, new = render("v3.17.6")["bird.cfg"], render("v3.18.0")["bird.cfg"]
     assert "source address" not in mesh_block(old, "192.168.1.121") and "source address" in mesh_block(new, "192.168.1.121")
     # multihop: template up to v3.24, mesh peer (with ttl security off) in v3.25, gone in v3.26
-    assert "  multihop;\n" in render("v3.24.5")["bird.cfg"].split("# ------------- Node-to-node mesh")[0]
+    assert "  multihop;\n" in render("v3.24.5")["bird.cfg"].split("# ------------- Node-to-node mesh", maxsplit=1)[0]
     assert "ttl security off;" in mesh_block(render("v3.25.0")["bird.cfg"], "192.168.1.121")
     assert "multihop" not in render("v3.26.0")["bird.cfg"]
     assert "calico_export_to_bgp_peers(true);" in mesh_block(render("v3.27.0")["bird.cfg"], "192.168.1.121")
