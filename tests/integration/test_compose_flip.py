@@ -55,7 +55,19 @@ def compose_up_and_wait_for_flip(*extra):
     while router_id() != BRIDGE_IP:
         assert time.time() - started < POLL + 10, "ai's router id is still %s after %ds" % (router_id(), POLL + 10)
         time.sleep(0.25)
-    return time.time() - started
+    took = time.time() - started
+    # the other hosts re-render their mesh a moment later (confd): wait for that too
+    for host in SEED_HOSTS:
+        cfg = os.path.join(LAB_STATE, "hosts", host, "etc-calico", "confd", "config", "bird.cfg")
+        while host != "ai" and "neighbor %s " % BRIDGE_IP not in _read(cfg):
+            assert time.time() - started < POLL + 20, "%s did not re-render its mesh" % host
+            time.sleep(0.25)
+    return took
+
+
+def _read(path):
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def diagnose(lab_shell, out):
