@@ -17,6 +17,7 @@ import glob
 import os
 import socket
 
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_log import merge_by_time, parse_log_lines
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import (
     CONTAINER_NAME,
     container_id_from_cgroup,
@@ -38,6 +39,11 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api impo
 from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import Kubectl, KubectlError, pod_log
 
 CALICO_ENV_FILE = "/etc/calico/calico.env"
+# calico-node's log directory in the container (calicoctl node run mounts its --log-dir there).
+# The monitor-addresses service logs only there (its runit log/run has no `tee`), unless
+# CALICO_DISABLE_FILE_LOGGING=true sends it to the container's log.
+CONTAINER_LOG_DIR = "/var/log/calico"
+MONITOR_LOG = "monitor-addresses/current"
 K8S_LOG_GLOBS = ("/var/log/containers/calico-node-*_kube-system_calico-node-*.log",
                  "/var/log/pods/kube-system_calico-node-*/calico-node/*.log")
 
@@ -180,7 +186,27 @@ def _from_docker(api, log_lines, warnings):
                                                         tty=bool(config.get("Tty")), timestamps=True))
     except DockerAPIError as exc:
         warnings.append("could not read calico-node's log from Docker: %s" % exc)
-    return finish_info(info, env, log_text)
+    monitor = _monitor_log(container, log_lines, warnings)
+    if monitor is None:
+        return finish_info(info, env, log_text)
+    lines = merge_by_time(parse_log_lines(log_text) if log_text is not None else [], parse_log_lines(monitor))
+    return finish_info(info, env, log_lines=lines)
+
+
+def _monitor_log(container, log_lines, warnings):
+    """The address monitor's log file through the container's /var/log/calico mount, or None."""
+    for mount in container.get("Mounts") or ():
+        mount = as_dict(mount)
+        if to_text(mount.get("Destination")).rstrip("/") != CONTAINER_LOG_DIR or not mount.get("Source"):
+            continue
+        path = os.path.join(to_text(mount["Source"]), MONITOR_LOG)
+        if not os.path.exists(path):
+            return None
+        try:
+            return tail_file(path, log_lines)
+        except (OSError, IOError) as exc:
+            warnings.append("could not read the address monitor's log %s: %s" % (path, exc))
+    return None
 
 
 def _k8s_log(log_lines, warnings, pod_name=None):

@@ -337,6 +337,8 @@ def build_bridges(interfaces, networks, docker_available):
             "network_id": to_text(net.get("Id")) if net else None,
             "network_name": to_text(net.get("Name")) if net else None,
             "compose_project": to_text(labels.get(COMPOSE_PROJECT)) if labels.get(COMPOSE_PROJECT) else None,
+            # Docker's network `Created` (RFC 3339, engine-local time with offset): when the bridge appeared.
+            "created": to_text(net.get("Created")) if net and net.get("Created") else None,
             "subnets": _subnets(net) if net else [],
             "containers": containers,
             "container_count": len(containers) if net else (0 if docker_available else None),

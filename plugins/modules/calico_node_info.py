@@ -108,7 +108,12 @@ autodetection_method:
   type: str
   sample: first-found
 log_evidence:
-  description: Evidence lines of the log, oldest first.
+  description:
+    - Evidence lines of the log, oldest first (kinds C(autodetected), C(address_changed), C(conflict), C(node_updated),
+      C(update_failed)), each with the line's own C(time) and the log formatter's C(component) (C(monitor-addresses)
+      for calico-node's address monitor); a monitor detection has C(written) (whether the Node was updated with it).
+    - On a Docker host the address monitor's own log file (the container's C(/var/log/calico) mount,
+      C(monitor-addresses/current)) is merged in by time.
   returned: always
   type: list
   elements: dict
@@ -121,8 +126,12 @@ log_evidence:
       method: first-found
       original: null
       updated: null
+      time: "2018-10-19 06:41:19.968"
+      component: null
+      written: null
+      error: null
 detected_address:
-  description: Address of the newest IPv4 autodetection line, else null.
+  description: Address of the newest IPv4 autodetection line whose write did not fail, else null.
   returned: always
   type: str
   sample: 172.19.0.1/16

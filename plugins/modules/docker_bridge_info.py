@@ -116,6 +116,11 @@ bridges:
       type: str
       returned: always
       sample: gerrit
+    created:
+      description: When Docker created the network (its C(Created), RFC 3339), null without a network.
+      type: str
+      returned: always
+      sample: "2026-11-25T14:03:12.123456789Z"
     subnets:
       description: IPAM subnets.
       type: list

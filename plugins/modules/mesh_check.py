@@ -229,9 +229,13 @@ root_causes:
     - The causes that explain the findings, worst first. Each has C(id), C(severity), C(code), C(node) (the Calico
       node name), C(host) (its inventory host; null for a cluster-wide cause), C(message)
       (the one sentence), C(interface), C(detected_address), C(expected_address), C(expected_interface),
-      C(bridge) (C(name), C(network_name), C(compose_project), C(container_count), C(orphaned)) or null, C(fix),
-      C(pin_methods), C(symptoms) (finding ids), C(symptom_counts), C(sessions_down), C(sessions_total)
+      C(bridge) (C(name), C(network_name), C(compose_project), C(container_count), C(orphaned), C(created)) or null,
+      C(fix), C(pin_methods), C(symptoms) (finding ids), C(symptom_counts), C(sessions_down), C(sessions_total)
       and C(nodes_without_route).
+    - An address cause also has C(monitor) (calico-node's address monitor - C(present), C(redetects),
+      C(interval) in seconds, C(switches_back)) and, when the monitor moved the address at runtime,
+      C(switched_at) (its log time), C(switched_by), C(switched_from), C(bridge_created) (Docker's C(Created))
+      and C(seconds_after_bridge).
     - A cause shared by several nodes (C(DUPLICATE_ADDRESS), C(DUPLICATE_ROUTER_ID)) also has C(nodes) and C(hosts).
   returned: always
   type: list
@@ -242,14 +246,18 @@ plan:
     - C(hosts) - the inventory hosts to repair, in play order (O(plan_hosts), else every host with a repairable
       error root cause).
     - C(by_host) - per planned host C(node), C(causes) (root-cause ids), C(expected_address), C(expected_router_id)
-      (null when C(CALICO_ROUTER_ID) sets it), C(deployment) of calico-node and C(bridges) to remove (C(name),
-      C(network_name), C(compose_project), C(container_count), C(containers) (names), C(pin_methods)).
-    - C(bridges_in_use) - those bridges that containers use, each with C(host) and C(node) too; they are never
-      removed, and C(pin_needed) is true when there is one.
+      (null when C(CALICO_ROUTER_ID) sets it), C(deployment) of calico-node, C(bridges) to remove (C(name),
+      C(network_name), C(compose_project), C(container_count), C(containers) (names), C(pin_methods)) and
+      C(monitor) (C(redetects), C(interval) in seconds, C(switches_back)) of calico-node's address monitor.
+    - C(bridges_in_use) - those bridges that containers use, each with C(host), C(node) and C(monitor_interval)
+      (e.g. C(60s) when the node's address monitor re-detects, so only a pin repairs it; else null) too; they are
+      never removed, and C(pin_needed) is true when there is one.
     - C(refused) - the hosts left out of C(hosts) because cycling calico-node would bring them back on another
       address than their expected one (after the planned bridge removals and O(plan_pin)), with C(host), C(node),
       C(expected_address), C(predicted_address), C(predicted_interface), C(method), C(pin), C(bridge),
       C(containers), C(pin_methods) (pins that select the expected address) and C(message).
+    - C(hold) - per planned host whose address monitor re-detects, the seconds (two poll intervals) the repaired
+      address must hold before the closing diagnose.
     - C(causes) - the error root causes of the planned hosts; C(not_repaired) - the error root causes no repair
       applies to; each as C(id), C(code), C(host), C(node), C(message).
     - C(converge) - per play host, what it must show once the repair is done, as options of
@@ -267,8 +275,10 @@ plan:
   sample: {hosts: [ai], by_host: {ai: {node: ai, causes: [C1], expected_address: 192.168.1.188,
            expected_router_id: 192.168.1.188, deployment: docker, bridges: [{name: br-cddff8a3b81c,
            network_name: gerrit_default, compose_project: gerrit, container_count: 0, containers: [],
-           pin_methods: [interface=eno1]}]}}, causes: [{id: C1, code: ADDRESS_ON_DOCKER_BRIDGE, host: ai, node: ai,
-           message: "ai: calico-node autodetected 172.19.0.1 ..."}], not_repaired: [], bridges_in_use: [], pin_needed: false, refused: [],
+           pin_methods: [interface=eno1]}],
+           monitor: {redetects: false, interval: 60.0, switches_back: false}}},
+           causes: [{id: C1, code: ADDRESS_ON_DOCKER_BRIDGE, host: ai, node: ai, message: "ai: calico-node autodetected 172.19.0.1 ..."}],
+           not_repaired: [], bridges_in_use: [], pin_needed: false, refused: [], hold: {},
            converge: {master: {expected_peers: [192.168.1.188, 192.168.1.172, 192.168.1.121],
            expected_routes: [{dst: 172.16.1.0/24, via: [192.168.1.121]}, {dst: 172.16.2.0/24, via: [192.168.1.188]},
            {dst: 172.16.3.0/24, via: [192.168.1.172]}]}},

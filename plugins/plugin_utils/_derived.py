@@ -36,11 +36,11 @@ def bridge_evidence(node, ifname):
     bridge = (node.bridges or {}).get(ifname)
     if bridge is None:
         return {"name": ifname, "network_name": None, "compose_project": None, "container_count": None,
-                "orphaned": None, "network_id": None, "default_bridge": ifname == "docker0"}
+                "orphaned": None, "network_id": None, "default_bridge": ifname == "docker0", "created": None}
     return {"name": ifname, "network_name": bridge.get("network_name"),
             "compose_project": bridge.get("compose_project"), "container_count": bridge.get("container_count"),
             "orphaned": bridge.get("orphaned"), "network_id": bridge.get("network_id"),
-            "default_bridge": bridge.get("default_bridge")}
+            "default_bridge": bridge.get("default_bridge"), "created": bridge.get("created")}
 
 
 def is_docker_bridge(node, ifname):

@@ -9,12 +9,16 @@ Decides from the root causes and the model, never acts; the remediate role only 
   (healthy or not), else every host with an error root cause remediate can repair (the
   causes whose rule in checks/rules.py has a ``repair``);
 - ``by_host``: per planned host its causes, the address and router id it should come back
-  on, how calico-node is deployed and the Docker bridges to remove (with their containers);
+  on, how calico-node is deployed, the Docker bridges to remove (with their containers) and
+  its address monitor (``monitor``: whether it re-detects, every ``interval`` seconds);
 - ``bridges_in_use``: the bridges to remove that containers use (never removed:
-  ``pin_needed`` says the repair needs a pinned autodetection method instead);
+  ``pin_needed`` says the repair needs a pinned autodetection method instead; on a node
+  whose address monitor re-detects, ``monitor_interval`` is set: a pin is the only way out);
 - ``refused``: the hosts left out of ``hosts`` because cycling calico-node would bring them
   back on another address, predicted after the planned bridge removals and the pin
   (_repair_prediction.py); each names the bridge, its containers and a pin that works;
+- ``hold``: {host: seconds} for the planned hosts whose address monitor re-detects: the
+  repaired address must still hold after two poll intervals;
 - ``causes`` / ``not_repaired``: the error root causes of the planned hosts, and the error
   root causes remediate has no repair for (left to the closing diagnose);
 - ``converge``: per play host, what its BIRD and kernel show once the repair is done - the
@@ -29,6 +33,7 @@ from ._addr import bare
 from ._coverage import block_gateways
 from ._derived import pinning_methods
 from ._matrix import mesh_is_off
+from ._monitor import monitor_of
 from ._repair_prediction import refusal
 from .checks.rules import REPAIRED_CODES
 from .reports.printable import printable
@@ -145,12 +150,15 @@ def make_plan(cluster, causes, plan_hosts=None, delete_stale=None, pin=None, rem
     outside = sorted(set(plan_hosts or ()) - set(play_hosts))
 
     node_of = {node.host: node for node in cluster.nodes}
-    by_host, in_use = {}, []
+    by_host, in_use, hold = {}, [], {}
     for host in hosts:
         node = node_of[host]
         mine = [c for c in errors if host in _cause_hosts(c)]
         bridges = _bridges(node, mine)
         expected = bare(node.expected)
+        monitor = monitor_of(node)
+        if monitor["redetects"]:
+            hold[host] = int(2 * monitor["interval"] + 0.999)
         by_host[host] = {
             "node": node.name,
             "causes": [c["id"] for c in mine],
@@ -159,8 +167,12 @@ def make_plan(cluster, causes, plan_hosts=None, delete_stale=None, pin=None, rem
             "expected_router_id": expected if node.router_id_is_address else None,
             "deployment": (node.calico or {}).get("deployment"),
             "bridges": bridges,
+            "monitor": {"redetects": monitor["redetects"], "interval": monitor["interval"],
+                        "switches_back": monitor["switches_back"]},
         }
-        in_use.extend(dict(b, host=host, node=node.name) for b in bridges if b["container_count"] > 0)
+        in_use.extend(dict(b, host=host, node=node.name,
+                           monitor_interval=monitor["interval_text"] if monitor["redetects"] else None)
+                      for b in bridges if b["container_count"] > 0)
 
     cycle_refused = _refusals(cluster, hosts, by_host, pin, remove_bridges)
     if cycle_refused:
@@ -195,6 +207,7 @@ def make_plan(cluster, causes, plan_hosts=None, delete_stale=None, pin=None, rem
         "bridges_in_use": in_use,
         "pin_needed": bool(in_use),
         "refused": cycle_refused,
+        "hold": hold,
         "converge": _converge(cluster, errors, hosts, every_mesh=bool(delete)) if hosts or delete else {},
         "text": text,
     }

@@ -75,7 +75,7 @@ def test_node_facts_healthy_mesh(healthy_seed_lab, lab_shell):
         assert sorted(p["peer_address"] for p in mesh) == sorted(v[0] for k, v in SEED.items() if k != host)
         assert all(p["bgp_state"] == "Established" for p in mesh), mesh
         calico = node["calico_node"]
-        assert (calico["deployment"], calico["running"], calico["calico_version"]) == ("docker", True, "v3.24.5")
+        assert (calico["deployment"], calico["running"], calico["calico_version"]) == ("docker", True, "v3.15.1")
         assert calico["detected_address"] == ip + "/24" and calico["detected_interface"] == nic
         assert node["docker"]["docker_available"] is True
 
@@ -89,8 +89,8 @@ def test_ai_bridge_and_prediction(healthy_seed_lab, lab_shell):
     eno1 = [i for i in ai["interfaces"] if i["name"] == "eno1"][0]
     assert bridge["index"] > eno1["index"]
     prediction = ai["autodetection"]
-    assert (prediction["calico_version"], prediction["method"]) == ("v3.24.5", "first-found")
-    # first-found on v3.24.5 walks the newer bridge first and takes it over eno1
+    assert (prediction["calico_version"], prediction["method"]) == ("v3.15.1", "first-found")
+    # first-found on v3.15.1 (no ^br-.* exclusion) walks the newer bridge first and takes it over eno1
     assert prediction["first_found"] == {"interface": bridge["name"], "address": "172.19.0.1/16", "reason": None,
                                          "failure": None}
     walk = [(c["interface"], c["excluded_by"]) for c in prediction["candidates"]]

@@ -104,11 +104,11 @@ def test_bridge_in_use_is_refused_then_recovered_with_a_pin(in_use_outage, lab_s
     assert_unchanged(before, snapshot())  # refused before anything changed
 
     proc = playbook(lab_shell, "remediate", "-e", "meshdoctor_report_dir=%s" % (tmp_path / "r2"),
-                    "-e", "meshdoctor_pin_autodetection=cidr=192.168.1.0/24")
+                    "-e", "meshdoctor_pin_autodetection=interface=eno1")  # v3.15.1 has no cidr=
     assert proc.returncode == 0, proc.output
     assert_mesh_restored(in_use_outage)
     running = docker_on("ai", "ps", "--filter", "status=running", "--format", "{{.Names}}")
     assert container in running.split()
     assert bridge in bridges("ai")
     assert "gerrit_default" in docker_on("ai", "network", "ls", "--format", "{{.Name}}").split()
-    assert "IP_AUTODETECTION_METHOD=cidr=192.168.1.0/24" in calico_env("ai")
+    assert "IP_AUTODETECTION_METHOD=interface=eno1" in calico_env("ai")

@@ -11,22 +11,33 @@ import docker_engine
 import host
 import netns
 from state import host_dir
-from topology import control_plane
+from topology import DEFAULT_POLL_INTERVAL, control_plane
 
 PROGRAM = os.path.join(docker_engine.PROGRAM_DIR, "calico-node")
 
 
 def calico_env(node, topo):
     """calico-node's settings, as a plain manifest gives them (the container's env, or the
-    light process's env beside a PATH)."""
+    light process's env beside a PATH): only non-default settings are set, i.e.
+    IP_AUTODETECTION_METHOD when not first-found and AUTODETECT_POLL_INTERVAL (a Go
+    duration) when not 60 s; the node's `ip_env` gives IP (autodetect, unset, an address)."""
     # No NODENAME: calico-node names itself after the host name, as `calicoctl node run` does.
-    env = {"IP": "autodetect", "CALICO_NETWORKING_BACKEND": "bird",
+    env = {"CALICO_NETWORKING_BACKEND": "bird",
            "ETCD_ENDPOINTS": "http://%s:2379" % control_plane(topo)["ip"], "CALICO_VERSION": topo["calico_version"],
            "AS_NUMBER": str(topo["as_number"]), "CALICO_IPV4POOL_CIDR": topo["pool"],
            "CALICO_LAB_BLOCK": node["block"]}
-    # Only a non-default method is set, like a plain manifest that leaves it out.
+    ip_env = node.get("ip_env", "autodetect")
+    if ip_env != "unset":
+        env["IP"] = ip_env
     if node["autodetection"] != "first-found":
         env["IP_AUTODETECTION_METHOD"] = node["autodetection"]
+    poll = topo.get("autodetect_poll_interval", DEFAULT_POLL_INTERVAL)
+    if poll != DEFAULT_POLL_INTERVAL:
+        env["AUTODETECT_POLL_INTERVAL"] = "%ds" % poll
+    if not node["docker"]:
+        # A light host keeps one log file: the monitor writes into it, as with the manifest's
+        # CALICO_DISABLE_FILE_LOGGING=true.
+        env["CALICO_DISABLE_FILE_LOGGING"] = "true"
     return env
 
 

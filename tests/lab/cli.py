@@ -8,6 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import compose  # noqa: E402
 import faults  # noqa: E402
 import faults_mesh  # noqa: E402
 import lifecycle  # noqa: E402
@@ -35,6 +36,12 @@ def _parser():
         p.add_argument("fault", choices=list(faults.FAULTS))
     p_rm = sub.add_parser("remove", help="a host gone for good (its Calico node stays in the datastore)")
     p_rm.add_argument("node")
+    p_co = sub.add_parser("compose", help="create (up) or remove (down) a Docker network on a host at runtime")
+    p_co.add_argument("node")
+    p_co.add_argument("action", choices=("up", "down"))
+    p_co.add_argument("name", help="network name, e.g. gerrit_default")
+    p_co.add_argument("subnet", nargs="?", help="up: its IPv4 subnet, e.g. 172.19.0.0/16")
+    p_co.add_argument("--containers", type=int, default=0, help="up: containers attached to it (0-20)")
     sub.add_parser("inventory", help="print the generated inventory's path")
     p_st = sub.add_parser("status", help="hosts, addresses and BGP sessions")
     p_st.add_argument("--json", action="store_true")
@@ -46,6 +53,17 @@ def _parser():
 def _inventory(_args):
     state.loaded()
     print(state.INVENTORY)
+
+
+def _compose(args):
+    if args.action == "up":
+        if not args.subnet:
+            raise state.LabError("compose %s up %s: give the network's SUBNET" % (args.node, args.name))
+        compose.up(args.node, args.name, args.subnet, args.containers)
+    else:
+        if args.subnet or args.containers:
+            raise state.LabError("compose %s down %s takes no SUBNET or --containers" % (args.node, args.name))
+        compose.down(args.node, args.name)
 
 
 def _status(args):
@@ -60,6 +78,7 @@ COMMANDS = {
     "fault": lambda args: faults.apply(args.node, args.fault),
     "heal": lambda args: faults.heal(args.node, args.fault),
     "remove": lambda args: state.say("%s: removed; its Calico node stays in etcd" % faults_mesh.remove(args.node)["name"]),
+    "compose": _compose,
     "inventory": _inventory,
     "status": _status,
 }

@@ -82,8 +82,9 @@ def import_images(name, version):
 
 
 def run_calico_node(node, topo, env):
-    """`docker run` calico-node as `calicoctl node run` would: host network, privileged;
-    ENV is its environment (calico_service.calico_env). --uts host: calico-node names itself after
+    """`docker run` calico-node as `calicoctl node run` would: host network, privileged, the
+    host's /var/log/calico (its --log-dir), /var/run/calico and /etc/calico; ENV is its
+    environment (calico_service.calico_env). --uts host: calico-node names itself after
     the host's name (and sees a change of it: `lab fault NODE hostname-change`)."""
     args = ["run", "-d", "--name", "calico-node", "--network", "host", "--uts", "host",
             # --privileged fails here (no CAP_SYS_RESOURCE in the bounding set); BIRD needs these:
@@ -92,6 +93,7 @@ def run_calico_node(node, topo, env):
     for key, value in env.items():
         args += ["-e", "%s=%s" % (key, value)]
     args += ["-v", "/usr:/usr:ro", "-v", "/var/run/calico:/var/run/calico", "-v", "/etc/calico:/etc/calico",
+             "-v", "/var/log/calico:/var/log/calico",
              "-v", "%s:%s:ro" % (PROGRAM_DIR, PROGRAM_IN_CONTAINER),
              "calico/node:" + topo["calico_version"],
              "/usr/bin/python3", "-u", PROGRAM_IN_CONTAINER + "/calico-node"]
@@ -102,18 +104,40 @@ def create_networks(node):
     """The topology's networks (created after calico-node registered, like a docker-compose
     project started later) and their containers."""
     for net in node["docker_networks"]:
-        args = ["network", "create", "--driver", "bridge", "--subnet", net["subnet"]]
-        if net["bridge_name"]:
-            args += ["-o", "com.docker.network.bridge.name=" + net["bridge_name"]]
-        if net["name"].endswith("_default"):  # what docker-compose labels its networks with
-            project = net["name"][: -len("_default")]
-            args += ["--label", "com.docker.compose.project=" + project,
-                     "--label", "com.docker.compose.network=default"]
-        docker(node["name"], *(args + [net["name"]]))
-        for index in range(1, net["containers"] + 1):
-            cname = "%s-c%d" % (net["name"].replace("_", "-"), index)
-            docker(node["name"], "run", "-d", "--name", cname, "--network", net["name"],
-                   "--restart", "always", "-v", "/usr:/usr:ro", BASE_IMAGE, "sleep", "infinity")
+        create_network(node["name"], net)
+
+
+def create_network(name, net):
+    """One bridge network on host NAME, labelled as docker-compose labels `<project>_default`,
+    with NET["containers"] containers attached (`<network>-c<N>`, sleeping)."""
+    args = ["network", "create", "--driver", "bridge", "--subnet", net["subnet"]]
+    if net.get("bridge_name"):
+        args += ["-o", "com.docker.network.bridge.name=" + net["bridge_name"]]
+    if net["name"].endswith("_default"):  # what docker-compose labels its networks with
+        project = net["name"][: -len("_default")]
+        args += ["--label", "com.docker.compose.project=" + project,
+                 "--label", "com.docker.compose.network=default"]
+    docker(name, *(args + [net["name"]]))
+    for index in range(1, net["containers"] + 1):
+        cname = "%s-c%d" % (net["name"].replace("_", "-"), index)
+        docker(name, "run", "-d", "--name", cname, "--network", net["name"],
+               "--restart", "always", "-v", "/usr:/usr:ro", BASE_IMAGE, "sleep", "infinity")
+
+
+def remove_network(name, network):
+    """Remove NETWORK from host NAME with the containers attached to it (`docker compose down`)."""
+    attached = docker(name, "network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", network).stdout.split()
+    if attached:
+        docker(name, "rm", "-f", *attached)
+    docker(name, "network", "rm", network)
+    return attached
+
+
+def bridge_of(name, network):
+    """The Linux bridge of NETWORK on host NAME (its bridge.name option, else br-<id12>)."""
+    out = docker(name, "network", "inspect", "-f",
+                 '{{.Id}} {{index .Options "com.docker.network.bridge.name"}}', network).stdout.split()
+    return out[1] if len(out) > 1 and out[1] != "<no" else "br-" + out[0][:12]
 
 
 def logs(name, container="calico-node", since=None):

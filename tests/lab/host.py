@@ -1,5 +1,5 @@
 """One lab host: its holder process (own mount + UTS namespace inside the host's netns),
-its bind-mounted /run and /etc/calico, and its sshd.
+its bind-mounted /run, /etc/calico and /var/log (so /var/log/calico is per host), and its sshd.
 
 The holder (`md-init-<name>`) only keeps the namespaces alive; sshd, dockerd, etcd and the
 light calico-node are started into them with nsenter, so each can be stopped and started
@@ -42,7 +42,7 @@ def ensure_user_key():
 def prepare(node):
     """Create the host's directories, host key and sshd config."""
     name = node["name"]
-    for sub in ("run/sshd", "run/calico", "etc-calico", "pids", "logs"):
+    for sub in ("run/sshd", "run/calico", "etc-calico", "var-log/calico", "pids", "logs"):
         os.makedirs(host_dir(name, sub), exist_ok=True)
     os.chmod(host_dir(name, "run"), 0o755)
     key = host_dir(name, "ssh_host_ed25519_key")
@@ -79,7 +79,7 @@ def ensure_etc_calico_mountpoint():
 def start_holder(node):
     """Start md-init-<name>: new mount, UTS and PID namespaces inside the host's netns, with
     the host's own hostname, /proc, /run (so /var/run/docker.sock and /var/run/calico are
-    per host), /etc/calico and a cgroup2 mount (dockerd needs one). tini is PID 1 there so
+    per host), /etc/calico, /var/log and a cgroup2 mount (dockerd needs one). tini is PID 1 there so
     orphans get reaped; `ps`/`pgrep` on a host see only that host's processes."""
     name = node["name"]
     script = "; ".join([
@@ -87,6 +87,7 @@ def start_holder(node):
         "hostname %s" % name,
         "mount --bind %s /run" % host_dir(name, "run"),
         "mount --bind %s %s" % (host_dir(name, "etc-calico"), ETC_CALICO),
+        "mount --bind %s /var/log" % host_dir(name, "var-log"),
         "mount -t cgroup2 none /sys/fs/cgroup",
         "exec -a md-init-%s /usr/bin/tini -s -- sleep infinity" % name,
     ])

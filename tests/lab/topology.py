@@ -20,9 +20,10 @@ NIC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
 METHOD_RE = re.compile(r"^(first-found|can-reach=.+|interface=.+|skip-interface=.+|cidr=.+)$")
 FORBIDDEN_NET = ipaddress.ip_network("192.0.2.0/24")  # this machine's own uplink
 
-TOP_KEYS = {"calico_version", "as_number", "pool", "lan", "nodes", "docker"}
+TOP_KEYS = {"calico_version", "as_number", "pool", "lan", "nodes", "docker", "autodetect_poll_interval"}
 NODE_KEYS = {"name", "ip", "block", "control_plane", "nic", "autodetection", "calico",
-             "docker", "docker_networks"}
+             "docker", "docker_networks", "ip_env"}
+DEFAULT_POLL_INTERVAL = 60  # seconds: calico-node's AUTODETECT_POLL_INTERVAL default
 NET_KEYS = {"name", "subnet", "containers", "bridge_name"}
 
 
@@ -56,6 +57,19 @@ def _unknown(data, allowed, where):
     extra = sorted(set(data) - allowed)
     if extra:
         raise TopologyError(f"{where}: unknown key(s) {', '.join(map(str, extra))}")
+
+
+def _ip_env(value, where):
+    """calico-node's IP: `autodetect` (re-detect at start and, with the monitor, every poll
+    interval), `unset` (IP not set: the stored address is kept), or an IPv4 address."""
+    if value in ("autodetect", "unset"):
+        return value
+    if isinstance(value, str):
+        try:
+            return str(ipaddress.IPv4Address(value))
+        except ValueError:
+            pass
+    raise TopologyError(f"{where}: ip_env {value!r} must be autodetect, unset or an IPv4 address")
 
 
 def load(path):
@@ -93,6 +107,9 @@ def validate(data):
     if lan.num_addresses < 4:
         raise TopologyError(f"lan {lan} is too small")
     default_docker = _bool(data.get("docker", True), "docker")
+    poll = data.get("autodetect_poll_interval", DEFAULT_POLL_INTERVAL)
+    if isinstance(poll, bool) or not isinstance(poll, int) or not 1 <= poll <= 3600:
+        raise TopologyError(f"autodetect_poll_interval: {poll!r} is not a whole number of seconds (1-3600)")
     nodes = data["nodes"]
     if not isinstance(nodes, list) or not nodes:
         raise TopologyError("nodes: expected a non-empty list")
@@ -132,6 +149,7 @@ def validate(data):
         method = raw.get("autodetection", "first-found")
         if not isinstance(method, str) or not METHOD_RE.match(method):
             raise TopologyError(f"{where}: autodetection {method!r} is not a method calico-node accepts")
+        ip_env = _ip_env(raw.get("ip_env", "autodetect"), where)
         docker = _bool(raw.get("docker", default_docker), f"{where}: docker")
         nets = raw.get("docker_networks", []) or []
         if not isinstance(nets, list):
@@ -173,7 +191,8 @@ def validate(data):
         out_nodes.append({
             "name": name, "ip": str(ip), "block": str(block), "nic": nic,
             "control_plane": _bool(raw.get("control_plane", False), f"{where}: control_plane"),
-            "autodetection": method, "calico": _bool(raw.get("calico", True), f"{where}: calico"),
+            "autodetection": method, "ip_env": ip_env,
+            "calico": _bool(raw.get("calico", True), f"{where}: calico"),
             "docker": docker, "docker_networks": out_nets,
         })
     cps = [n for n in out_nodes if n["control_plane"]]
@@ -187,7 +206,7 @@ def validate(data):
         raise TopologyError(f"lan {lan} has no free address left for the controller")
     return {
         "calico_version": version, "as_number": as_number, "pool": str(pool), "lan": str(lan),
-        "nodes": out_nodes, "controller_ip": str(free[0]),
+        "autodetect_poll_interval": poll, "nodes": out_nodes, "controller_ip": str(free[0]),
     }
 
 

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: meshdoctor maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Risks on nodes that work today: the next calico-node start, leftover Docker bridges."""
+"""Risks on nodes that work today: the next calico-node start (or, where calico-node's address
+monitor re-detects, its next poll), leftover Docker bridges."""
 from __future__ import annotations
 
 import shlex
@@ -10,6 +11,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._exclusions impo
 
 from .._addr import bare, is_ipv4
 from .._derived import bridge_evidence, calico_sources, describe_bridge, is_docker_bridge, pinning_methods
+from .._monitor import monitor_of
 from .._prediction import calico_version, configured_choice, ipv6_risk
 from . import Code, register
 from ._finding import finding
@@ -39,10 +41,11 @@ def predicted_choice(node):
 
 @register("autodetection",
           Code("AUTODETECTION_RISK", "warning", "a node peering right today would pick another address at its next "
-               "calico-node start (the configured method's prediction, or first-found's, is not the expected address; "
+               "calico-node start, or within the poll interval where calico-node's address monitor re-detects "
+               "(the configured method's prediction, or first-found's, is not the expected address; "
                "for IPv6 with IP6=autodetect, not the Node's IPv6 address)",
                ("family", "method", "calico_version", "predicted_address", "predicted_interface", "bridge",
-                "pin_methods")))
+                "pin_methods", "monitor")))
 def check_autodetection_risk(ctx):
     """AUTODETECTION_RISK: a node that peers right today would pick another address at its next start."""
     cluster = ctx.cluster
@@ -64,7 +67,7 @@ def check_autodetection_risk(ctx):
                    risk6["predicted_interface"] or "another interface", risk6["expected_address"],
                    (" on %s" % risk6["expected_interface"]) if risk6["expected_interface"] else "",
                    " or ".join(shlex.quote(p) for p in pins) if pins else "e.g. interface=<nic>"),
-                risk6)
+                dict(risk6, monitor=None))
 
 
 def _ipv4_risk(cluster, node):
@@ -84,15 +87,26 @@ def _ipv4_risk(cluster, node):
     fix = "pin IP_AUTODETECTION_METHOD (%s)" % pins
     if bridge is not None:
         fix += " or remove bridge %s" % shlex.quote(ifname)
+    monitor = monitor_of(node)
+    version = pred.get("calico_version") or "version unknown"
+    if monitor["can_write"]:
+        when = "calico-node's address monitor (calico %s, IP=autodetect) re-runs %s every %s and will switch " \
+            "to %s on %s within that interval, with no restart," % (version, method, monitor["interval_text"], addr, where)
+    else:
+        when = "at the next calico-node start %s (calico %s) would pick %s on %s" % (method, version, addr, where)
+        if monitor["redetects"]:
+            when += " (its address monitor already moved the address once since calico-node started, and " \
+                "before v3.29.0 it cannot write again)"
     return finding(
         "AUTODETECTION_RISK", node.name,
-        "%s: at the next calico-node start %s (calico %s) would pick %s on %s instead of %s%s; %s"
-        % (node.name, method, pred.get("calico_version") or "version unknown", addr, where, node.expected,
-           (" on %s" % node.expected_interface) if node.expected_interface else "", fix),
+        "%s: %s instead of %s%s; %s"
+        % (node.name, when, node.expected, (" on %s" % node.expected_interface) if node.expected_interface else "",
+           fix),
         {"family": 4, "method": method, "calico_version": pred.get("calico_version"), "predicted_address": addr,
          "predicted_interface": ifname, "expected_address": node.expected,
          "expected_interface": node.expected_interface, "bridge": bridge, "pin_methods": methods,
-         "exclusions": list(default_exclusions(calico_version(node)))})     # our table, not the node's list
+         "exclusions": list(default_exclusions(calico_version(node))),     # our table, not the node's list
+         "monitor": {k: monitor[k] for k in ("present", "redetects", "interval", "can_write", "switches_back")}})
 
 
 def _terminating_method(cluster, node, reason):
@@ -113,7 +127,7 @@ def _terminating_method(cluster, node, reason):
            " or ".join(shlex.quote(m) for m in methods) if methods else "e.g. interface=<nic>"),
         {"family": 4, "method": method, "calico_version": calico, "predicted_address": None,
          "predicted_interface": None, "expected_address": node.expected, "expected_interface": node.expected_interface,
-         "bridge": None, "pin_methods": methods, "failure": "invalid_method"})
+         "bridge": None, "pin_methods": methods, "failure": "invalid_method", "monitor": None})
 
 
 @register("docker_bridges",

@@ -18,13 +18,14 @@ import shlex
 
 from .._cause import FINDING, GROUP, UNEXPLAINED, Rule, impact, new_cause, plural
 from .._derived import pinning_methods
+from .._monitor import monitor_of, switch_clause
 from .rules_mesh import (as_sentence, blocked_sentence, calico_down_head_fix, mtu_sentence, name_conflict_sentence,
                          port_sentence, stale_sentence, unexplained_pairs)
 
 REMEDIATE = "playbooks/remediate.yml"
 # In this order: the cause is told as the first of these codes the node has.
 ADDRESS_CODES = ("ADDRESS_ON_DOCKER_BRIDGE", "ADDRESS_ON_EXCLUDED_INTERFACE", "ADDRESS_MISMATCH")
-BRIDGE_KEYS = ("name", "network_name", "compose_project", "container_count", "orphaned")
+BRIDGE_KEYS = ("name", "network_name", "compose_project", "container_count", "orphaned", "created")
 RESTART = "restarts calico-node"
 REPIN = "removes the bridge (if any), pins IP_AUTODETECTION_METHOD, restarts calico-node"
 
@@ -70,20 +71,35 @@ def address_sentence(ctx, node, found):
         instead += " on %s" % node.expected_interface
     methods = pinning_methods(ctx.cluster, node)
     cause["pin_methods"] = methods
-    if bridge is not None:
+    pins = " or ".join(shlex.quote(m) for m in methods) if methods else "e.g. interface=<nic>"
+    monitor = monitor_of(node)
+    switched, figures = switch_clause(node, detected, bridge)
+    cause.update(figures)
+    cause["monitor"] = {k: monitor[k] for k in ("present", "redetects", "interval", "switches_back")}
+    if bridge is not None and monitor["redetects"] and (bridge.get("container_count") or 0) > 0:
+        fix = "pin IP_AUTODETECTION_METHOD (%s) and restart calico-node (%s -e meshdoctor_pin_autodetection=...): " \
+            "while containers use the bridge pinning is the only way out, because calico-node's address monitor " \
+            "would take the bridge again within its %s poll interval after a restart" \
+            % (pins, REMEDIATE, monitor["interval_text"])
+    elif bridge is not None:
         fix = "remove the bridge and restart calico-node (%s), and pin IP_AUTODETECTION_METHOD so it cannot recur" \
             % REMEDIATE
+        if monitor["switches_back"]:
+            fix += " (calico-node's address monitor also moves back within %s once the bridge is gone)" \
+                % monitor["interval_text"]
+        elif monitor["redetects"]:
+            fix += " (calico-node's address monitor does not move back by itself: before v3.29.0 it writes the " \
+                "Node once per start)"
     elif ip_env and ip_env.split("/", 1)[0] == detected:
         fix = "set IP=%s (or IP=autodetect with a pinned IP_AUTODETECTION_METHOD) and restart calico-node (%s)" \
             % (node.expected, REMEDIATE)
     else:
-        fix = "pin IP_AUTODETECTION_METHOD (%s) and restart calico-node (%s)" \
-            % (" or ".join(shlex.quote(m) for m in methods) if methods else "e.g. interface=<nic>", REMEDIATE)
+        fix = "pin IP_AUTODETECTION_METHOD (%s) and restart calico-node (%s)" % (pins, REMEDIATE)
     text, figures = impact(ctx, node)
     cause.update(figures)
     cause["fix"] = fix
-    cause["message"] = "%s: %s %s; %s; %s." % (node.name, _how(node, detected, iface, bridge, ip_env), instead,
-                                               text, fix)
+    cause["message"] = "%s: %s %s%s; %s; %s." % (node.name, _how(node, detected, iface, bridge, ip_env), instead,
+                                                 switched, text, fix)
     if mismatch is not None:
         cause["sources"] = mismatch["evidence"].get("sources")
     return cause
@@ -202,7 +218,9 @@ RULES = (
          shape="`ai: calico-node autodetected 172.19.0.1 on br-cddff8a3b81c (docker network gerrit_default) instead "
                "of 192.168.1.188 on eno1; 6 of 12 BGP sessions are down and 3 nodes have no route to 172.16.2.0/24; "
                "remove the bridge and restart calico-node (playbooks/remediate.yml), and pin IP_AUTODETECTION_METHOD "
-               "so it cannot recur.`"),
+               "so it cannot recur.` A move made at runtime by calico-node's address monitor adds `, switched at "
+               "14:03:12 by calico-node's address monitor, 41 s after docker network gerrit_default was created` "
+               "after the expected address; with the monitor and containers on the bridge the fix is a pin only."),
     Rule(("HOST_UNREACHABLE",), 20, unreachable_sentence, when="no facts from the host: Ansible could not reach it",
          shape="`hp: Ansible could not reach host hp (...); <impact>; make the host reachable and diagnose again.`"),
     Rule(("COLLECTION_FAILED",), 21, collection_failed_sentence, when="no facts from the host: node_facts failed",

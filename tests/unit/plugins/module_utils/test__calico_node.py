@@ -5,7 +5,12 @@ import os
 import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils import _calico_node_discovery as cn
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_log import parse_log_evidence, parse_log_lines
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_log import (
+    detected_ipv4,
+    merge_by_time,
+    parse_log_evidence,
+    parse_log_lines,
+)
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_discovery import calico_node_state
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import (
     deployment_from_cgroup,
@@ -20,7 +25,8 @@ from fake_docker import FakeDocker, docker_routes_seed_ai
 from fake_run import FakeRun
 from fixtures import fixture_json, fixture_path, fixture_text
 
-KEYS = {"kind", "line", "version", "address", "interface", "method", "original", "updated"}
+KEYS = {"kind", "line", "version", "address", "interface", "method", "original", "updated", "time", "component",
+        "written", "error"}
 
 
 # ------------------------------------------------------------------ log evidence
@@ -262,3 +268,54 @@ def test_processes_of_other_network_namespaces_are_ignored(tmp_path):
         (proc / str(pid) / "ns").mkdir(exist_ok=True)
         os.symlink(netns, str(proc / str(pid) / "ns" / "net"))
     assert cn.find_calico_process(str(proc)) == (20, ["calico-node", "-felix"])
+
+
+# ------------------------------------------------------------------ the address monitor
+def test_monitor_log_tells_the_written_move_from_the_failed_one():
+    evidence = parse_log_evidence(fixture_text("calico_node", "monitor-addresses_current.log"))
+    got = [(e["kind"], e["time"][11:], e["address"], e["written"]) for e in evidence]
+    assert got == [
+        ("autodetected", "14:34:27.975", "192.168.1.188/24", None),
+        ("autodetected", "14:34:32.978", "172.19.0.1/16", True),
+        ("address_changed", "14:34:32.982", "172.19.0.1", None),
+        ("node_updated", "14:34:32.986", None, None),
+        ("autodetected", "14:34:37.989", "192.168.1.188/24", False),
+        ("address_changed", "14:34:37.991", "192.168.1.188", None),
+        ("update_failed", "14:34:37.993", None, None),
+        ("update_failed", "14:34:37.995", None, None),
+        ("update_failed", "14:34:37.996", None, None),
+    ]  # the two later eno1 polls repeat an unwritten detection: dropped
+    assert {e["component"] for e in evidence} == {"monitor-addresses"}
+    assert evidence[-1]["error"] == "resource already exists: Node(ai)"
+    # the node's address is the last one Calico kept: the bridge's, not the failed move back
+    assert detected_ipv4(evidence) == ("172.19.0.1/16", "br-cde44ead9f36")
+
+
+def test_a_start_up_detection_ends_an_unwritten_monitor_move():
+    lines = fixture_text("calico_node", "monitor-addresses_current.log").splitlines() + [
+        "2026-11-25 14:35:00.100 [INFO][9] startup/startup.go 564: Using autodetected IPv4 address on interface eno1: "
+        "192.168.1.188/24",
+        "2026-11-25 14:35:05.200 [INFO][31] monitor-addresses/autodetection_methods.go 103: Using autodetected IPv4 "
+        "address on interface eno1: 192.168.1.188/24"]
+    evidence = parse_log_evidence(lines)
+    assert (evidence[-2]["component"], evidence[-1]["written"]) == ("startup", None)
+    assert detected_ipv4(evidence) == ("192.168.1.188/24", "eno1")
+
+
+def test_monitor_file_merges_into_the_container_log_by_time(tmp_path):
+    (tmp_path / "monitor-addresses").mkdir()
+    (tmp_path / "monitor-addresses" / "current").write_text(fixture_text("calico_node", "monitor-addresses_current.log"))
+    container = {"Mounts": [{"Source": "/var/run/calico", "Destination": "/var/run/calico"},
+                            {"Source": str(tmp_path), "Destination": "/var/log/calico"}]}
+    warnings = []
+    text = cn._monitor_log(container, 2000, warnings)
+    assert warnings == [] and text.count("monitor-addresses/") == 13
+    startup = ["2026-11-25 14:34:20.500 [INFO][9] startup/startup.go 564: Using autodetected IPv4 address on interface "
+               "eno1: 192.168.1.188/24", "bird: Mesh_192_168_1_121: State changed to up",
+               "2026-11-25 14:34:35.000 [INFO][9] startup/startup.go 1: later"]
+    merged = merge_by_time(startup, parse_log_lines(text))
+    assert merged[:3] == startup[:2] + [parse_log_lines(text)[0]]
+    assert merged.index(startup[2]) == 7  # after the monitor's 14:34:32 lines, before its 14:34:37 ones
+    assert cn._monitor_log({"Mounts": [{"Source": str(tmp_path / "none"), "Destination": "/var/log/calico"}]},
+                           10, warnings) is None
+    assert cn._monitor_log({}, 10, warnings) is None and warnings == []

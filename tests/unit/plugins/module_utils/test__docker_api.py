@@ -90,8 +90,8 @@ def test_build_bridges_real_engine():
     assert gerrit == {
         "name": "br-fdbe22744031", "index": 3, "state": "DOWN", "mac": "02:42:c7:9d:0b:c2", "ipv4": ["172.19.0.1/16"],
         "network_id": "fdbe22744031e18a559edd10c67a04bd5a74ead94e0b962788eff3a4bf4439f7", "network_name": "gerrit_default",
-        "compose_project": "gerrit", "subnets": ["172.19.0.0/16"], "containers": [], "container_count": 0,
-        "default_bridge": False, "orphaned": False, "reason": "name br-<12 hex>"}
+        "compose_project": "gerrit", "created": "2026-11-24T14:05:16.163267383Z", "subnets": ["172.19.0.0/16"],
+        "containers": [], "container_count": 0, "default_bridge": False, "orphaned": False, "reason": "name br-<12 hex>"}
     wiki = bridges["br-98cb8f2439af"]
     assert wiki["containers"] == [{"id": "a7a703b723915b6611f3b96fdd400d7fd4821ede99452510471488ce451efa96",
                                    "name": "wiki-db-1", "ipv4": "172.20.0.2/16"}]

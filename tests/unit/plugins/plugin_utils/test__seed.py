@@ -26,7 +26,7 @@ def test_seed_root_cause_sentence(seed_outage):
     assert cause["expected_address"] == "192.168.1.188"
     assert cause["expected_interface"] == "eno1"
     assert cause["bridge"] == {"name": "br-cddff8a3b81c", "network_name": "gerrit_default", "compose_project": "gerrit",
-                               "container_count": 0, "orphaned": False}
+                               "container_count": 0, "orphaned": False, "created": None}
     assert cause["sessions_down"] == 6 and cause["sessions_total"] == 12
     assert cause["nodes_without_route"] == ["hp", "master", "ml"]
     assert "can-reach=192.168.1.196" in cause["pin_methods"] and "interface=eno1" in cause["pin_methods"]
