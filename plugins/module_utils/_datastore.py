@@ -20,9 +20,13 @@ import json
 import ssl
 import urllib.error
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import parse_kubectl_pods
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import (
+    CONTAINER_NAME,
+    calico_pod_facts,
+    parse_kubectl_pods,
+)
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, as_list, loads_or_none, to_text
-from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import Kubectl, KubectlError
+from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import Kubectl, KubectlError, calico_pods
 
 NODES_PREFIX = "/calico/resources/v3/projectcalico.org/nodes/"
 AFFINITY_PREFIX = "/calico/ipam/v2/host/"
@@ -31,6 +35,7 @@ ANNOTATIONS = {
     "ipv4_address": "projectcalico.org/IPv4Address",
     "ipv4_ipip_tunnel_addr": "projectcalico.org/IPv4IPIPTunnelAddr",
     "ipv4_vxlan_tunnel_addr": "projectcalico.org/IPv4VXLANTunnelAddr",
+    "vxlan_tunnel_mac": "projectcalico.org/VXLANTunnelMACAddr",
     "ipv6_address": "projectcalico.org/IPv6Address",
     "as_number": "projectcalico.org/ASNumber",
 }
@@ -42,7 +47,8 @@ class DatastoreError(Exception):
 
 def empty_node():
     return {"ipv4_address": None, "ipv4_ipip_tunnel_addr": None, "ipv4_vxlan_tunnel_addr": None,
-            "ipv6_address": None, "as_number": None, "internal_ip": None, "internal_ips": [], "blocks": []}
+            "vxlan_tunnel_mac": None, "ipv6_address": None, "as_number": None, "internal_ip": None, "internal_ips": [],
+            "blocks": []}
 
 
 def _as_number(value):
@@ -111,6 +117,7 @@ def parse_etcd_node(value):
     node["ipv6_address"] = _str_or_none(bgp.get("ipv6Address"))
     node["ipv4_ipip_tunnel_addr"] = _str_or_none(bgp.get("ipv4IPIPTunnelAddr"))
     node["ipv4_vxlan_tunnel_addr"] = _str_or_none(spec.get("ipv4VXLANTunnelAddr"))
+    node["vxlan_tunnel_mac"] = _str_or_none(spec.get("vxlanTunnelMACAddr"))
     node["as_number"] = _as_number(bgp.get("asNumber"))
     _internal_ips(node, spec.get("addresses"))
     return node
@@ -251,10 +258,15 @@ def merge_k8s(nodes, affinities):
     return dict(sorted(nodes.items()))
 
 
+def _entries(pods):
+    return [dict((k, pod[k]) for k in ("name", "namespace", "node", "ready", "phase", "env", "image"))
+            for pod in pods]
+
+
 def pod_entries(text):
-    """calico-node pods as the contract lists them: {name, node, ready, phase, env, image}."""
-    return [dict((k, pod[k]) for k in ("name", "node", "ready", "phase", "env", "image"))
-            for pod in parse_kubectl_pods(text)]
+    """`kubectl get pods -o json` -> calico-node pods as the contract lists them: {name,
+    namespace, node, ready, phase, env, image}."""
+    return _entries(parse_kubectl_pods(text))
 
 
 def read_kubernetes(run_command, kubectl="kubectl", kubeconfig=None):
@@ -268,15 +280,17 @@ def read_kubernetes(run_command, kubectl="kubectl", kubeconfig=None):
     if not isinstance(loads_or_none(out), dict):
         raise DatastoreError("kubectl get nodes -o json printed no JSON: %r" % to_text(out)[:200])
     nodes = parse_k8s_nodes(out)
-    answers = {}
-    for what, args in (("block affinities", ["get", "blockaffinities.crd.projectcalico.org", "-o", "json"]),
-                       ("calico-node pods", ["get", "pods", "-n", "kube-system", "-l", "k8s-app=calico-node", "-o", "json"])):
-        try:
-            answers[what] = client.run(args)
-        except KubectlError as exc:
-            warnings.append("could not list %s: %s" % (what, exc))
-    return (merge_k8s(nodes, parse_block_affinities(answers.get("block affinities", ""))),
-            pod_entries(answers.get("calico-node pods", "")), warnings)
+    affinities = ""
+    try:
+        affinities = client.run(["get", "blockaffinities.crd.projectcalico.org", "-o", "json"])
+    except KubectlError as exc:
+        warnings.append("could not list block affinities: %s" % exc)
+    pods = []
+    try:
+        dummy, pods = calico_pods(client, container=CONTAINER_NAME)
+    except KubectlError as exc:
+        warnings.append("could not list calico-node pods: %s" % exc)
+    return merge_k8s(nodes, parse_block_affinities(affinities)), _entries(calico_pod_facts(pods)), warnings
 
 
 # The options that say where and how to read the datastore: datastore_info's own options and
