@@ -268,7 +268,8 @@ CALICO_SELECTOR = "k8s-app=calico-node"
 def calico_pods(kubectl, namespace=None, node_name=None, container=None, selector=CALICO_SELECTOR):
     """-> (namespace, pods): the calico-node pods (on NODE_NAME when given) of NAMESPACE, or,
     when NAMESPACE is empty, of the first of CALICO_NAMESPACES that has any (namespace None
-    when none has). Raises KubectlError when a namespace could not be listed and none had pods."""
+    when none has). Raises KubectlError when none had pods and a namespace could not be listed
+    (its pods may be the ones looked for)."""
     if namespace:
         return namespace, node_pods(kubectl, namespace, selector, node_name, container)
     errors = []
@@ -280,7 +281,7 @@ def calico_pods(kubectl, namespace=None, node_name=None, container=None, selecto
             continue
         if pods:
             return candidate, pods
-    if len(errors) == len(CALICO_NAMESPACES):
+    if errors:
         raise KubectlError("; ".join(errors))
     return None, []
 

@@ -122,12 +122,18 @@ def test_kubectl_check_real_again_check_again(monkeypatch, tmp_path):
     assert first["diff"] == {"before": "", "after": "IP_AUTODETECTION_METHOD=can-reach=192.168.1.196\n",
                              "before_header": "daemonset/calico-node calico-node env",
                              "after_header": "daemonset/calico-node calico-node env"}
-    assert [c[4:6] for c in calls(tmp_path)] == [["get", "daemonset"]]
+    # calico-system first (NotFound here), then kube-system; then is there an operator Installation? (no CRD)
+    assert [c[4:8] for c in calls(tmp_path)] == [["get", "daemonset", "calico-node", "-n"]] * 2 + [
+        ["get", "installations.operator.tigera.io", "default", "-o"]]
+    assert [c[8] for c in calls(tmp_path)[:2]] == ["calico-system", "kube-system"]
     assert calls(tmp_path)[0][:4] == ["--kubeconfig", "/etc/kubernetes/admin.conf", "--request-timeout", "30s"]
+    assert first["target"] == "daemonset" and first["patch"]["type"] == "json"
 
     real = run(monkeypatch, args)
     assert real["changed"] and not real["restart_required"]
-    assert real["daemonset"] == {"name": "calico-node", "namespace": "kube-system", "update_strategy": "RollingUpdate"}
+    assert real["daemonset"] == {"name": "calico-node", "namespace": "kube-system", "update_strategy": "RollingUpdate",
+                                 "operator_managed": False}
+    assert real["patch"]["body"] == first["patch"]["body"]
     patch = calls(tmp_path)[-1]
     assert patch[4:10] == ["patch", "daemonset", "calico-node", "-n", "kube-system", "--type"]
     ops = json.loads(patch[-1])
@@ -158,7 +164,7 @@ def test_kubectl_daemonset_missing(monkeypatch, tmp_path):
     prog = install(tmp_path, [{"match": ["get", "daemonset"], "replies": [{"rc": 1, "stderr": "get_daemonset_notfound.txt"}]}])
     result = run(monkeypatch, {"method": "first-found", "mode": "kubectl", "kubectl": prog})
     assert result["failed"]
-    assert "reading DaemonSet kube-system/calico-node failed" in result["msg"]
+    assert "reading DaemonSet calico-node in namespace calico-system or kube-system failed" in result["msg"]
     assert 'daemonsets.apps "calico-node" not found' in result["msg"]
 
 
