@@ -190,3 +190,69 @@ def test_kubectl_value_from_is_replaced(monkeypatch, tmp_path):
 def test_kubectl_not_found(monkeypatch, tmp_path):
     result = run(monkeypatch, {"method": "first-found", "mode": "kubectl", "kubectl": str(tmp_path / "kubectl")})
     assert result["failed"] and "kubectl program" in result["msg"] and "not found" in result["msg"]
+
+
+# ------------------------------------------------------------------ tigera-operator installs
+def installation_state(tmp_path):
+    with open(str(tmp_path / "installation-state.json")) as handle:
+        return json.load(handle)
+
+
+def test_operator_pin_goes_into_the_installation(monkeypatch, tmp_path):
+    prog = install(tmp_path, [], daemonset="get_daemonset_calico-node_operator.json", namespace="calico-system",
+                   installation="get_installation_default.json")
+    args = {"method": "cidr=192.168.1.0/24", "mode": "kubectl", "kubectl": prog}
+    first = run(monkeypatch, args, check=True)
+    assert first["changed"] and first["target"] == "installation"
+    assert first["daemonset"] == {"name": "calico-node", "namespace": "calico-system", "update_strategy": "RollingUpdate",
+                                  "operator_managed": True}
+    # Check mode shows the patch, and sends none.
+    assert first["patch"] == {"type": "merge", "body": {"spec": {"calicoNetwork": {"nodeAddressAutodetectionV4": {
+        "cidrs": ["192.168.1.0/24"], "firstFound": None, "kubernetes": None, "interface": None, "skipInterface": None,
+        "canReach": None}}}}}
+    assert (first["before"], first["after"]) == ("first-found", "cidr=192.168.1.0/24")
+    assert first["installation"]["before"] == {"firstFound": True} and first["installation"]["after"] == {"cidrs": ["192.168.1.0/24"]}
+    assert first["diff"]["before"] == 'nodeAddressAutodetectionV4={"firstFound": true}\n'
+    assert not any("patch" in c for c in calls(tmp_path))
+    # The DaemonSet was found in calico-system at once; ownerReferences name the Installation.
+    assert [c[2:4] for c in calls(tmp_path)] == [["get", "daemonset"], ["get", "installations.operator.tigera.io"]]
+
+    real = run(monkeypatch, args)
+    assert real["changed"]
+    patch = [c for c in calls(tmp_path) if "patch" in c][-1]
+    assert patch[2:7] == ["patch", "installations.operator.tigera.io", "default", "--type", "merge"]
+    state = installation_state(tmp_path)
+    assert state["spec"]["calicoNetwork"]["nodeAddressAutodetectionV4"] == {"cidrs": ["192.168.1.0/24"]}
+    # The operator owns the DaemonSet: it is left alone.
+    assert not any("daemonset" in c for c in calls(tmp_path) if "patch" in c)
+
+    again = run(monkeypatch, args)
+    assert not again["changed"] and again["patch"] is None and again["before"] == "cidr=192.168.1.0/24"
+    assert not run(monkeypatch, args, check=True)["changed"]
+    assert sum(1 for c in calls(tmp_path) if "patch" in c) == 1
+
+    removed = run(monkeypatch, dict(args, state="absent"))
+    assert removed["changed"] and removed["after"] is None
+    assert "nodeAddressAutodetectionV4" not in installation_state(tmp_path)["spec"]["calicoNetwork"]
+
+
+def test_manifest_daemonset_with_an_installation_counts_as_operator(monkeypatch, tmp_path):
+    """No ownerReferences (e.g. a DaemonSet the operator migrated), but the Installation exists."""
+    prog = install(tmp_path, [], daemonset="get_daemonset_calico-node.json", installation="get_installation_default.json")
+    result = run(monkeypatch, {"method": "interface=eno1", "mode": "kubectl", "kubectl": prog}, check=True)
+    assert result["target"] == "installation" and result["daemonset"]["operator_managed"]
+    forced = run(monkeypatch, {"method": "interface=eno1", "mode": "kubectl", "kubectl": prog, "target": "daemonset"}, check=True)
+    assert forced["target"] == "daemonset" and forced["patch"]["type"] == "json"
+
+
+def test_operator_owned_daemonset_without_readable_installation_fails(monkeypatch, tmp_path):
+    prog = install(tmp_path, [], daemonset="get_daemonset_calico-node_operator.json", namespace="calico-system")
+    result = run(monkeypatch, {"method": "interface=eno1", "mode": "kubectl", "kubectl": prog})
+    assert result["failed"] and "managed by tigera-operator (ownerReferences)" in result["msg"]
+    assert "doesn't have a resource type" in result["msg"]
+
+
+def test_installation_target_forced_on_a_manifest_cluster_fails(monkeypatch, tmp_path):
+    prog = install(tmp_path, [], daemonset="get_daemonset_calico-node.json")
+    result = run(monkeypatch, {"method": "interface=eno1", "mode": "kubectl", "kubectl": prog, "target": "installation"})
+    assert result["failed"] and "reading its Installation failed" in result["msg"]
