@@ -39,7 +39,7 @@ description:
     O(mode=kubectl) writes the pin into the operator's Installation resource C(default) instead,
     at C(spec.calicoNetwork.nodeAddressAutodetectionV4) (C(V6) with O(ip_version=6)), with a
     merge patch that sets one of C(firstFound), C(interface), C(skipInterface), C(canReach),
-    C(cidrs) or C(kubernetes: NodeInternalIP) and clears the others. The operator then renders
+    C(cidrs) or C(kubernetes) (V(NodeInternalIP)) and clears the others. The operator then renders
     the method into the DaemonSet and rolls it. The DaemonSet counts as operator-managed when
     an C(ownerReferences) entry names an C(operator.tigera.io) Installation, or when the
     Installation C(default) exists (O(target)).

@@ -20,7 +20,7 @@ def calico_env(node, topo):
     """calico-node's settings, as a plain manifest gives them (the container's env, or the
     light process's env beside a PATH)."""
     # No NODENAME: calico-node names itself after the host name, as `calicoctl node run` does.
-    env = {"IP": "autodetect", "CALICO_NETWORKING_BACKEND": "bird",
+    env = {"IP": "autodetect", "CALICO_NETWORKING_BACKEND": topo.get("backend", "bird"),
            "ETCD_ENDPOINTS": "http://%s:2379" % control_plane(topo)["ip"], "CALICO_VERSION": topo["calico_version"],
            "AS_NUMBER": str(topo["as_number"]), "CALICO_IPV4POOL_CIDR": topo["pool"],
            "CALICO_LAB_BLOCK": node["block"]}

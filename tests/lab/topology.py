@@ -20,7 +20,9 @@ NIC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
 METHOD_RE = re.compile(r"^(first-found|can-reach=.+|interface=.+|skip-interface=.+|cidr=.+)$")
 FORBIDDEN_NET = ipaddress.ip_network("192.0.2.0/24")  # this machine's own uplink
 
-TOP_KEYS = {"calico_version", "as_number", "pool", "lan", "nodes", "docker"}
+TOP_KEYS = {"calico_version", "as_number", "pool", "lan", "nodes", "docker", "backend"}
+# CALICO_NETWORKING_BACKEND: bird (BGP mesh, the default) or vxlan (no BIRD; calico_node/felix_vxlan.py).
+BACKENDS = ("bird", "vxlan")
 NODE_KEYS = {"name", "ip", "block", "control_plane", "nic", "autodetection", "calico",
              "docker", "docker_networks"}
 NET_KEYS = {"name", "subnet", "containers", "bridge_name"}
@@ -93,6 +95,9 @@ def validate(data):
     if lan.num_addresses < 4:
         raise TopologyError(f"lan {lan} is too small")
     default_docker = _bool(data.get("docker", True), "docker")
+    backend = data.get("backend", "bird")
+    if backend not in BACKENDS:
+        raise TopologyError(f"backend: {backend!r} is not one of {', '.join(BACKENDS)}")
     nodes = data["nodes"]
     if not isinstance(nodes, list) or not nodes:
         raise TopologyError("nodes: expected a non-empty list")
@@ -187,7 +192,7 @@ def validate(data):
         raise TopologyError(f"lan {lan} has no free address left for the controller")
     return {
         "calico_version": version, "as_number": as_number, "pool": str(pool), "lan": str(lan),
-        "nodes": out_nodes, "controller_ip": str(free[0]),
+        "nodes": out_nodes, "controller_ip": str(free[0]), "backend": backend,
     }
 
 
