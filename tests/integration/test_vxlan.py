@@ -9,7 +9,7 @@ import os
 import pytest
 
 from labtools import (HEALTHY_CAUSES, HEALTHY_FINDINGS, LAB_DIR, SEED, STRAY_BRIDGE_RE, cause_signature, load_report,
-                      playbook, run_ansible, run_lab, signature)
+                      playbook, run_lab, signature)
 
 VXLAN = os.path.join(LAB_DIR, "topologies", "vxlan.yml")
 NO_BIRD_CODES = ("BIRD_UNREACHABLE", "MESH_DISABLED", "SESSION_DOWN", "SESSION_MISSING", "SESSION_ASYMMETRIC",
@@ -45,8 +45,8 @@ def test_healthy_vxlan_lab_has_no_error_and_no_bird_finding(vxlan_lab, lab_shell
     assert not [f for f in report["findings"] if f["code"] in NO_BIRD_CODES]
 
 
-def test_node_facts_read_the_vxlan_data_plane(vxlan_lab):
-    proc = run_ansible("hp", "meshdoctor.calico.node_facts")
+def test_node_facts_read_the_vxlan_data_plane(vxlan_lab, ansible_json):
+    proc = ansible_json("hp", "meshdoctor.calico.node_facts")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     facts = json.loads(proc.stdout.split("=>", 1)[1])["ansible_facts"]["meshdoctor"]
     vx = facts["vxlan"]
