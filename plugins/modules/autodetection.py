@@ -233,7 +233,7 @@ installation:
 patch:
   description:
     - The patch sent with C(kubectl patch) (in check mode, the one that would be sent); null when nothing changes.
-      RV(patch.type) is C(json) for the DaemonSet and C(merge) for the Installation.
+      Its C(type) is C(json) for the DaemonSet and C(merge) for the Installation.
   returned: when mode is kubectl
   type: dict
   sample: {type: merge, body: {spec: {calicoNetwork: {nodeAddressAutodetectionV4: {cidrs: [192.168.1.0/24], firstFound: null,

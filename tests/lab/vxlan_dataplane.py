@@ -38,8 +38,8 @@ def host_route_gaps(node, nodes):
             if (node["block"], "blackhole", None, None) not in have:
                 gaps.append("%s: no blackhole for its own block %s" % (node["name"], node["block"]))
         elif (other["block"], "unicast", vtep(other["block"]), DEVICE) not in have:
-            gaps.append("%s: no route to %s's block %s via %s dev %s" % (node["name"], other["name"], other["block"],
-                                                                        vtep(other["block"]), DEVICE))
+            gaps.append("%s: no route to %s's block %s via %s dev %s"
+                        % (node["name"], other["name"], other["block"], vtep(other["block"]), DEVICE))
     return gaps
 
 

@@ -66,8 +66,8 @@ def register_vtep(etcd, nodename, blocks, stored):
     spec["ipv4VXLANTunnelAddr"] = vtep_address(blocks[0])
     spec["vxlanTunnelMACAddr"] = vtep_mac(nodename)
     etcd.put(NODES + nodename, json.dumps(stored))
-    log.info("startup.go 1130", "Assigned IPv4 VXLAN tunnel address %s (MAC %s)" % (spec["ipv4VXLANTunnelAddr"],
-                                                                                   spec["vxlanTunnelMACAddr"]))
+    log.info("startup.go 1130", "Assigned IPv4 VXLAN tunnel address %s (MAC %s)"
+             % (spec["ipv4VXLANTunnelAddr"], spec["vxlanTunnelMACAddr"]))
     return stored
 
 

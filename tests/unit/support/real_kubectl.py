@@ -23,7 +23,7 @@ def set_env_local(obj, container, assignment, program=None):
         path = handle.name
     try:
         proc = subprocess.run([program, "set", "env", "--local", "-f", path, "-c", container, assignment, "-o", "json"],
-                              capture_output=True, text=True, timeout=60, env=_env())
+                              capture_output=True, text=True, timeout=60, env=_env(), check=False)
     finally:
         os.unlink(path)
     if proc.returncode != 0:
@@ -42,7 +42,7 @@ def find():
 def version(program=None):
     program = program or find()
     out = subprocess.run([program, "version", "--client"], capture_output=True, text=True, timeout=60,
-                         env=_env()).stdout
+                         env=_env(), check=False).stdout
     return out.strip().splitlines()[0] if out.strip() else "unknown"
 
 
@@ -79,7 +79,7 @@ def patch_local(obj, patch_type, body, program=None, stream=False):
         path = handle.name
     try:
         proc = subprocess.run([program, "patch", "--local", "-f", path, "--type", patch_type, "-p", text, "-o", "json"],
-                              capture_output=True, text=True, timeout=60, env=_env())
+                              capture_output=True, text=True, timeout=60, env=_env(), check=False)
     finally:
         os.unlink(path)
     if proc.returncode != 0:

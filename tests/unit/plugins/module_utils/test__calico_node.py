@@ -153,7 +153,8 @@ def test_kubectl_mode(no_calico_env):
 def test_kubectl_mode_no_pod(no_calico_env):
     run = FakeRun({("kubectl", "get"): (0, fixture_text("calico_node", "kubectl_get_pods_none.json"), "")})
     info, dummy = calico_node_state(run, docker_socket=str(no_calico_env / "no.sock"), kubectl="kubectl", node_name="zz")
-    assert (info["deployment"], info["running"], info["reason"]) == ("kubernetes", False, "no calico-node pod on node zz (namespaces calico-system, kube-system)")
+    assert (info["deployment"], info["running"], info["reason"]) == (
+        "kubernetes", False, "no calico-node pod on node zz (namespaces calico-system, kube-system)")
 
 
 def test_docker_container(no_calico_env, short_tmp, monkeypatch):
