@@ -9,6 +9,10 @@ cd "$root"
 debian_packages=(bird openssh-server docker.io etcd-server etcd-client iproute2 procps psmisc
                  util-linux tini git rsync chromium shellcheck python3 python3-venv ca-certificates
                  prometheus)
+# Debian's kubectl (kubernetes-client) applies the collection's patches offline in the unit
+# tests (`kubectl patch --local`). A kubectl from another package owns /usr/bin/kubectl and
+# does the same, so it is only installed when no kubectl is there.
+command -v kubectl >/dev/null 2>&1 || debian_packages+=(kubernetes-client)
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

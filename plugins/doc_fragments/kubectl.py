@@ -23,6 +23,7 @@ options:
   namespace:
     description:
       - Namespace of the calico-node DaemonSet and its pods.
+      - Unset, V(calico-system) (tigera-operator installs) is looked at first, then
+        V(kube-system) (the C(calico.yaml) manifest and kubespray).
     type: str
-    default: kube-system
 """

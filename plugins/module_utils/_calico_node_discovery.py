@@ -20,6 +20,7 @@ import socket
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_log import merge_by_time, parse_log_lines
 from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import (
     CONTAINER_NAME,
+    calico_pod_facts,
     container_id_from_cgroup,
     deployment_from_cgroup,
     empty_info,
@@ -27,7 +28,6 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_fac
     parse_env_file,
     parse_env_list,
     parse_environ,
-    parse_kubectl_pods,
 )
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, run_ok, to_text
 from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import (
@@ -36,7 +36,13 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api impo
     DockerAPIError,
     order_timestamped,
 )
-from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import Kubectl, KubectlError, pod_log
+from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import (
+    CALICO_NAMESPACES,
+    Kubectl,
+    KubectlError,
+    calico_pods,
+    pod_log,
+)
 
 CALICO_ENV_FILE = "/etc/calico/calico.env"
 # calico-node's log directory in the container (calicoctl node run mounts its --log-dir there).
@@ -44,8 +50,20 @@ CALICO_ENV_FILE = "/etc/calico/calico.env"
 # CALICO_DISABLE_FILE_LOGGING=true sends it to the container's log.
 CONTAINER_LOG_DIR = "/var/log/calico"
 MONITOR_LOG = "monitor-addresses/current"
-K8S_LOG_GLOBS = ("/var/log/containers/calico-node-*_kube-system_calico-node-*.log",
-                 "/var/log/pods/kube-system_calico-node-*/calico-node/*.log")
+
+
+def k8s_log_globs(namespaces=CALICO_NAMESPACES):
+    """The kubelet's CRI log paths of calico-node containers in NAMESPACES:
+    /var/log/containers/<pod>_<namespace>_<container>-<id>.log (links) and
+    /var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log."""
+    out = []
+    for namespace in namespaces:
+        out.append("/var/log/containers/calico-node-*_%s_calico-node-*.log" % namespace)
+        out.append("/var/log/pods/%s_calico-node-*/calico-node/*.log" % namespace)
+    return tuple(out)
+
+
+K8S_LOG_GLOBS = k8s_log_globs()
 
 
 def _read(path, mode="rb", limit=None):
@@ -209,9 +227,9 @@ def _monitor_log(container, log_lines, warnings):
     return None
 
 
-def _k8s_log(log_lines, warnings, pod_name=None):
+def _k8s_log(log_lines, warnings, pod_name=None, globs=None):
     paths = []
-    for pattern in K8S_LOG_GLOBS:
+    for pattern in globs or K8S_LOG_GLOBS:
         paths.extend(glob.glob(pattern))
     if pod_name:
         preferred = [p for p in paths if os.path.basename(p).startswith(pod_name + "_")]
@@ -274,15 +292,15 @@ def _from_proc(run_command, log_lines, warnings, proc_root="/proc"):
     return finish_info(info, env, log_text)
 
 
-def _from_kubectl(kubectl, node_name, log_lines, warnings):
+def _from_kubectl(kubectl, node_name, log_lines, warnings, namespace=None):
     try:
-        pods = parse_kubectl_pods(kubectl.run(["get", "pods", "-n", "kube-system", "-l", "k8s-app=calico-node",
-                                               "--field-selector", "spec.nodeName=%s" % node_name, "-o", "json"]))
+        namespace, found = calico_pods(kubectl, namespace, node_name, CONTAINER_NAME)
     except KubectlError as exc:
         warnings.append("kubectl could not list calico-node pods: %s" % exc)
         return None
+    pods = calico_pod_facts(found)
     if not pods:
-        info = empty_info("no calico-node pod on node %s" % node_name)
+        info = empty_info("no calico-node pod on node %s (namespaces %s)" % (node_name, ", ".join([namespace] if namespace else CALICO_NAMESPACES)))
         info["deployment"] = "kubernetes"
         return info
     pod = sorted(pods, key=lambda p: (p["running"], p["ready"]), reverse=True)[0]
@@ -291,19 +309,20 @@ def _from_kubectl(kubectl, node_name, log_lines, warnings):
                  "image": pod["image"]})
     log_text = None
     try:
-        log_text = pod_log(kubectl, "kube-system", pod["name"], CONTAINER_NAME, log_lines)
+        log_text = pod_log(kubectl, namespace, pod["name"], CONTAINER_NAME, log_lines)
     except KubectlError as exc:
         warnings.append("kubectl could not read the log of %s: %s" % (pod["name"], exc))
     return finish_info(info, pod["env"], log_text)
 
 
 def calico_node_state(run_command, docker_socket=DEFAULT_SOCKET, log_lines=2000, kubectl=None, kubeconfig=None,
-                      node_name=None, docker_api=None, timeout=5.0, proc_root="/proc"):
-    """-> (CalicoNodeInfo, warnings). Order: kubectl (when given), Docker, /proc, none."""
+                      node_name=None, docker_api=None, timeout=5.0, proc_root="/proc", namespace=None):
+    """-> (CalicoNodeInfo, warnings). Order: kubectl (when given; pods in NAMESPACE, else in
+    calico-system or kube-system), Docker, /proc, none."""
     warnings = []
     if kubectl:
         client = Kubectl(run_command, kubectl, kubeconfig)
-        info = _from_kubectl(client, node_name or socket.gethostname(), log_lines, warnings)
+        info = _from_kubectl(client, node_name or socket.gethostname(), log_lines, warnings, namespace)
         if info is not None:
             return info, warnings
     api = docker_api or DockerAPI(docker_socket, timeout)

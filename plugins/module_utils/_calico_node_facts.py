@@ -92,16 +92,22 @@ def version_from_image(image):
     return tag if parse_version(tag) else None
 
 
-def parse_kubectl_pods(text):
-    """`kubectl get pods -o json` -> [{name, node, ready, phase, env, image, container_id, running,
-    reason}] for the calico-node container of each pod (READY: that container's)."""
+def calico_pod_facts(summaries):
+    """pod_summary()s made with container=calico-node -> [{name, namespace, node, ready, phase,
+    env, image, container_id, running, reason}] for the calico-node container of each pod
+    (READY: that container's)."""
     out = []
-    for pod in pods_from_json(text, CONTAINER_NAME):
+    for pod in summaries:
         cont = pod["container"]
-        out.append({"name": pod["name"], "node": pod["node"], "ready": cont["ready"], "phase": pod["phase"],
-                    "env": cont["env"], "image": cont["image"], "container_id": cont["id"],
+        out.append({"name": pod["name"], "namespace": pod.get("namespace"), "node": pod["node"], "ready": cont["ready"],
+                    "phase": pod["phase"], "env": cont["env"], "image": cont["image"], "container_id": cont["id"],
                     "running": cont["running"], "reason": cont["reason"]})
     return out
+
+
+def parse_kubectl_pods(text):
+    """`kubectl get pods -o json` -> calico_pod_facts of its pods."""
+    return calico_pod_facts(pods_from_json(text, CONTAINER_NAME))
 
 
 def container_id_from_cgroup(text):

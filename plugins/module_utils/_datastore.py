@@ -20,9 +20,14 @@ import json
 import ssl
 import urllib.error
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import ENV_KEYS, parse_kubectl_pods
+from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_node_facts import (
+    CONTAINER_NAME,
+    ENV_KEYS,
+    calico_pod_facts,
+    parse_kubectl_pods,
+)
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, as_list, loads_or_none, to_text
-from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import Kubectl, KubectlError
+from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import Kubectl, KubectlError, calico_pods
 from ansible_collections.meshdoctor.calico.plugins.module_utils._redact import strip_credentials
 
 NODES_PREFIX = "/calico/resources/v3/projectcalico.org/nodes/"
@@ -32,6 +37,7 @@ ANNOTATIONS = {
     "ipv4_address": "projectcalico.org/IPv4Address",
     "ipv4_ipip_tunnel_addr": "projectcalico.org/IPv4IPIPTunnelAddr",
     "ipv4_vxlan_tunnel_addr": "projectcalico.org/IPv4VXLANTunnelAddr",
+    "vxlan_tunnel_mac": "projectcalico.org/VXLANTunnelMACAddr",
     "ipv6_address": "projectcalico.org/IPv6Address",
     "as_number": "projectcalico.org/ASNumber",
 }
@@ -43,7 +49,8 @@ class DatastoreError(Exception):
 
 def empty_node():
     return {"ipv4_address": None, "ipv4_ipip_tunnel_addr": None, "ipv4_vxlan_tunnel_addr": None,
-            "ipv6_address": None, "as_number": None, "internal_ip": None, "internal_ips": [], "blocks": []}
+            "vxlan_tunnel_mac": None, "ipv6_address": None, "as_number": None, "internal_ip": None, "internal_ips": [],
+            "blocks": []}
 
 
 def _as_number(value):
@@ -112,6 +119,7 @@ def parse_etcd_node(value):
     node["ipv6_address"] = _str_or_none(bgp.get("ipv6Address"))
     node["ipv4_ipip_tunnel_addr"] = _str_or_none(bgp.get("ipv4IPIPTunnelAddr"))
     node["ipv4_vxlan_tunnel_addr"] = _str_or_none(spec.get("ipv4VXLANTunnelAddr"))
+    node["vxlan_tunnel_mac"] = _str_or_none(spec.get("vxlanTunnelMACAddr"))
     node["as_number"] = _as_number(bgp.get("asNumber"))
     _internal_ips(node, spec.get("addresses"))
     return node
@@ -260,16 +268,22 @@ def merge_k8s(nodes, affinities):
 
 def pod_env(env):
     """The variables of a pod's env the analysis reads (the node side's allow-list,
-    _calico_node.ENV_KEYS), endpoint credentials stripped: never a password or an inline key."""
+    _calico_node_facts.ENV_KEYS), endpoint credentials stripped: never a password or an inline key."""
     env = as_dict(env)
     return dict((key, strip_credentials(env[key]) if key == "ETCD_ENDPOINTS" else env[key])
                 for key in ENV_KEYS if key in env)
 
 
+def _entries(pods):
+    return [dict(dict((k, pod[k]) for k in ("name", "namespace", "node", "ready", "phase", "image")),
+                 env=pod_env(pod["env"]))
+            for pod in pods]
+
+
 def pod_entries(text):
-    """calico-node pods as the contract lists them: {name, node, ready, phase, env, image}."""
-    return [dict(dict((k, pod[k]) for k in ("name", "node", "ready", "phase", "image")), env=pod_env(pod["env"]))
-            for pod in parse_kubectl_pods(text)]
+    """`kubectl get pods -o json` -> calico-node pods as the contract lists them: {name,
+    namespace, node, ready, phase, env, image}; env holds only the allow-listed variables."""
+    return _entries(parse_kubectl_pods(text))
 
 
 def read_kubernetes(run_command, kubectl="kubectl", kubeconfig=None):
@@ -283,15 +297,17 @@ def read_kubernetes(run_command, kubectl="kubectl", kubeconfig=None):
     if not isinstance(loads_or_none(out), dict):
         raise DatastoreError("kubectl get nodes -o json printed no JSON object (%d characters)" % len(to_text(out)))
     nodes = parse_k8s_nodes(out)
-    answers = {}
-    for what, args in (("block affinities", ["get", "blockaffinities.crd.projectcalico.org", "-o", "json"]),
-                       ("calico-node pods", ["get", "pods", "-n", "kube-system", "-l", "k8s-app=calico-node", "-o", "json"])):
-        try:
-            answers[what] = client.run(args)
-        except KubectlError as exc:
-            warnings.append("could not list %s: %s" % (what, exc))
-    return (merge_k8s(nodes, parse_block_affinities(answers.get("block affinities", ""))),
-            pod_entries(answers.get("calico-node pods", "")), warnings)
+    affinities = ""
+    try:
+        affinities = client.run(["get", "blockaffinities.crd.projectcalico.org", "-o", "json"])
+    except KubectlError as exc:
+        warnings.append("could not list block affinities: %s" % exc)
+    pods = []
+    try:
+        dummy, pods = calico_pods(client, container=CONTAINER_NAME)
+    except KubectlError as exc:
+        warnings.append("could not list calico-node pods: %s" % exc)
+    return merge_k8s(nodes, parse_block_affinities(affinities)), _entries(calico_pod_facts(pods)), warnings
 
 
 # The options that say where and how to read the datastore: datastore_info's own options and

@@ -82,20 +82,79 @@ def pod_ready(pod):
     return False
 
 
-def _env_value(var, pod):
-    """The value of one env entry of a container spec as the kubelet resolves it (the
-    downward-API fields calico-node's manifest uses; None for anything else)."""
-    if "value" in var:
-        return to_text(var.get("value"))
-    ref = as_dict(as_dict(var.get("valueFrom")).get("fieldRef"))
-    path = ref.get("fieldPath")
-    if path == "spec.nodeName":
-        return to_text(as_dict(pod.get("spec")).get("nodeName")) or None
-    if path == "metadata.name":
-        return to_text(as_dict(pod.get("metadata")).get("name")) or None
-    if path == "metadata.namespace":
-        return to_text(as_dict(pod.get("metadata")).get("namespace")) or None
-    return None
+# The downward-API fields a container's env may take (fieldRef.fieldPath -> where the pod
+# object holds the value). kubespray's calico-node gets NODEIP from status.hostIP.
+_FIELD_PATHS = {
+    "spec.nodeName": ("spec", "nodeName"),
+    "spec.serviceAccountName": ("spec", "serviceAccountName"),
+    "metadata.name": ("metadata", "name"),
+    "metadata.namespace": ("metadata", "namespace"),
+    "metadata.uid": ("metadata", "uid"),
+    "status.hostIP": ("status", "hostIP"),
+    "status.podIP": ("status", "podIP"),
+}
+
+
+def expand_refs(value, defined):
+    """VALUE with its $(NAME) references expanded the way the kubelet expands a container's
+    env values, command and args: $(NAME) becomes DEFINED[NAME] when NAME is defined, else
+    stays as written; `$$` is one `$`; a `$` before anything else, and an unclosed `$(`, stay
+    as they are."""
+    out = []
+    i, end = 0, len(value)
+    while i < end:
+        char = value[i]
+        if char != "$" or i + 1 >= end:
+            out.append(char)
+            i += 1
+            continue
+        nxt = value[i + 1]
+        if nxt == "$":
+            out.append("$")
+            i += 2
+        elif nxt == "(":
+            close = value.find(")", i + 2)
+            if close < 0:
+                out.append("$(")
+                i += 2
+                continue
+            name = value[i + 2:close]
+            out.append(defined[name] if name in defined else "$(%s)" % name)
+            i = close + 1
+        else:
+            out.append("$" + nxt)
+            i += 2
+    return "".join(out)
+
+
+def _field_value(path, pod):
+    where = _FIELD_PATHS.get(path)
+    if where is None:
+        return None
+    return to_text(as_dict(pod.get(where[0])).get(where[1])) or None
+
+
+def resolve_env(container, pod):
+    """{NAME: value} of a container spec's env as the kubelet gives it to the process: in list
+    order, a `value` with its $(NAME) references to earlier entries expanded, a downward-API
+    `fieldRef` read from POD (None when POD does not hold it, for example a DaemonSet template),
+    None for other `valueFrom` sources (ConfigMaps, Secrets, resources), which only the API
+    server could resolve. A reference to such a None entry stays unexpanded."""
+    env, defined = {}, {}
+    for var in as_list(as_dict(container).get("env")):
+        if not isinstance(var, dict) or not var.get("name"):
+            continue
+        name = to_text(var["name"])
+        if "valueFrom" in var:
+            value = _field_value(as_dict(as_dict(var.get("valueFrom")).get("fieldRef")).get("fieldPath"), as_dict(pod))
+        else:
+            value = expand_refs(to_text(var.get("value")), defined)
+        env[name] = value
+        if value is not None:
+            defined[name] = value
+        else:
+            defined.pop(name, None)
+    return env
 
 
 def _container_facts(pod, name):
@@ -103,10 +162,7 @@ def _container_facts(pod, name):
     spec = as_dict(pod.get("spec"))
     containers = [c for c in as_list(spec.get("containers")) if isinstance(c, dict)]
     container = next((c for c in containers if c.get("name") == name), containers[0] if containers else {})
-    env = {}
-    for var in as_list(container.get("env")):
-        if isinstance(var, dict) and var.get("name"):
-            env[to_text(var["name"])] = _env_value(var, pod)
+    env = resolve_env(container, pod)
     statuses = [s for s in as_list(as_dict(pod.get("status")).get("containerStatuses")) if isinstance(s, dict)]
     cstatus = next((s for s in statuses if s.get("name") == container.get("name")), {})
     state = as_dict(cstatus.get("state"))
@@ -152,6 +208,7 @@ def pod_summary(pod, container=None):
         })
     summary = {
         "name": to_text(meta.get("name")) or None,
+        "namespace": to_text(meta.get("namespace")) or None,
         "uid": meta.get("uid"),
         "node": to_text(as_dict(pod.get("spec")).get("nodeName")) or None,
         "phase": to_text(status.get("phase")) or None,
@@ -200,6 +257,33 @@ def node_pods(kubectl, namespace, selector, node_name=None, container=None):
     if node_name:
         args += ["--field-selector", "spec.nodeName=%s" % node_name]
     return pods_from_json(kubectl.json(args), container)
+
+
+# Where calico-node's pods run: tigera-operator installs put them in calico-system, the
+# calico.yaml manifest and kubespray in kube-system. Both label them k8s-app=calico-node.
+CALICO_NAMESPACES = ("calico-system", "kube-system")
+CALICO_SELECTOR = "k8s-app=calico-node"
+
+
+def calico_pods(kubectl, namespace=None, node_name=None, container=None, selector=CALICO_SELECTOR):
+    """-> (namespace, pods): the calico-node pods (on NODE_NAME when given) of NAMESPACE, or,
+    when NAMESPACE is empty, of the first of CALICO_NAMESPACES that has any (namespace None
+    when none has). Raises KubectlError when none had pods and a namespace could not be listed
+    (its pods may be the ones looked for)."""
+    if namespace:
+        return namespace, node_pods(kubectl, namespace, selector, node_name, container)
+    errors = []
+    for candidate in CALICO_NAMESPACES:
+        try:
+            pods = node_pods(kubectl, candidate, selector, node_name, container)
+        except KubectlError as exc:
+            errors.append(str(exc))
+            continue
+        if pods:
+            return candidate, pods
+    if errors:
+        raise KubectlError("; ".join(errors))
+    return None, []
 
 
 def delete_pod(kubectl, namespace, name):

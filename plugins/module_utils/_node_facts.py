@@ -22,6 +22,7 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api impo
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_interfaces, collect_routes
 from ansible_collections.meshdoctor.calico.plugins.module_utils._port_owner import listeners
 from ansible_collections.meshdoctor.calico.plugins.module_utils._probe import BGP_PORT, probe_facts
+from ansible_collections.meshdoctor.calico.plugins.module_utils._vxlan import collect_vxlan
 
 SCHEMA = 1
 
@@ -64,6 +65,8 @@ def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version
     interfaces, more = collect_interfaces(run_command)
     warnings.extend(more)
     routes, more = collect_routes(run_command, tables=route_tables or ["main"], families=("ipv4",))
+    warnings.extend(more)
+    vxlan, more = collect_vxlan(run_command, interfaces)
     warnings.extend(more)
 
     # Every Docker request of this run (bridges and calico-node) shares one deadline.
@@ -110,6 +113,7 @@ def gather(run_command, bird_socket, bird6_socket, docker_socket, calico_version
         "duration_s": round(time.time() - started, 3),
         "interfaces": interfaces,
         "routes": routes,
+        "vxlan": vxlan,
         "docker": docker,
         "bird": bird,
         "bgp_listeners": bgp_listeners,

@@ -31,10 +31,18 @@ description:
     reason and the value that would work, for example an empty list piece (V(interface=eth0,)),
     which matches every interface.
   - O(mode=kubectl) patches the env of the calico-node container in the calico-node DaemonSet
-    with a JSON patch through kubectl. The DaemonSet then replaces every calico-node pod
-    according to its C(updateStrategy), one node at a time with the default RollingUpdate.
-    Run it once, on a host that has kubectl and a kubeconfig (for example with C(run_once) and
-    C(delegate_to)).
+    with a JSON patch through kubectl (C(calico.yaml) manifest and kubespray installs). The
+    DaemonSet then replaces every calico-node pod according to its C(updateStrategy), one node
+    at a time with the default RollingUpdate. Run it once, on a host that has kubectl and a
+    kubeconfig (for example with C(run_once) and C(delegate_to)).
+  - On tigera-operator installs the operator owns the DaemonSet and reverts edits to it, so
+    O(mode=kubectl) writes the pin into the operator's Installation resource C(default) instead,
+    at C(spec.calicoNetwork.nodeAddressAutodetectionV4) (C(V6) with O(ip_version=6)), with a
+    merge patch that sets one of C(firstFound), C(interface), C(skipInterface), C(canReach),
+    C(cidrs) or C(kubernetes) (V(NodeInternalIP)) and clears the others. The operator then renders
+    the method into the DaemonSet and rolls it. The DaemonSet counts as operator-managed when
+    an C(ownerReferences) entry names an C(operator.tigera.io) Installation, or when the
+    Installation C(default) exists (O(target)).
   - O(mode=file) edits a C(KEY=VALUE) env file, C(/etc/calico/calico.env) by default, for
     Docker (C(calicoctl node run)) and systemd installs. Other lines and comments are kept,
     the file is written atomically (temporary file and rename, keeping its mode), and it is
@@ -100,6 +108,14 @@ options:
       - Name of the calico-node container in the DaemonSet's pod template.
     type: str
     default: calico-node
+  target:
+    description:
+      - Where O(mode=kubectl) writes the pin. V(auto) writes it into the operator's Installation
+        when the DaemonSet is operator-managed, else into the DaemonSet. V(daemonset) and
+        V(installation) force one; V(installation) fails when no Installation can be read.
+    type: str
+    choices: [auto, daemonset, installation]
+    default: auto
   timeout:
     description:
       - Seconds each kubectl call may take (C(--request-timeout)).
@@ -120,6 +136,8 @@ notes:
     backslashes as escapes.
   - In O(mode=kubectl) an env entry that uses C(valueFrom) (for example from a ConfigMap) is
     replaced by a plain value.
+  - Installations of tigera-operator releases that predate C(cidrs) or C(kubernetes) reject those
+    two forms; the API server's message is in the failure.
 seealso:
   - module: meshdoctor.calico.calico_node
   - module: meshdoctor.calico.docker_bridge
@@ -196,10 +214,30 @@ backup_file:
   type: str
   sample: /etc/calico/calico.env.12345.2026-11-24@13:50:00~
 daemonset:
-  description: namespace/name of the DaemonSet patched, and its update strategy (O(mode=kubectl)).
+  description:
+    - The calico-node DaemonSet found (O(mode=kubectl)), its update strategy and whether tigera-operator manages it.
   returned: when mode is kubectl
   type: dict
-  sample: {name: calico-node, namespace: kube-system, update_strategy: RollingUpdate}
+  sample: {name: calico-node, namespace: kube-system, update_strategy: RollingUpdate, operator_managed: false}
+target:
+  description: What O(mode=kubectl) patched (or, in check mode, would patch), V(daemonset) or V(installation).
+  returned: when mode is kubectl
+  type: str
+  sample: installation
+installation:
+  description: The Installation's autodetection setting before and after (O(mode=kubectl) on operator installs).
+  returned: when target is installation
+  type: dict
+  sample: {name: default, field: spec.calicoNetwork.nodeAddressAutodetectionV4, before: {firstFound: true},
+           after: {cidrs: [192.168.1.0/24]}}
+patch:
+  description:
+    - The patch sent with C(kubectl patch) (in check mode, the one that would be sent); null when nothing changes.
+      Its C(type) is C(json) for the DaemonSet and C(merge) for the Installation.
+  returned: when mode is kubectl
+  type: dict
+  sample: {type: merge, body: {spec: {calicoNetwork: {nodeAddressAutodetectionV4: {cidrs: [192.168.1.0/24], firstFound: null,
+           canReach: null, interface: null, kubernetes: null, skipInterface: null}}}}}
 diff:
   description: Before and after text, when diff mode is on.
   returned: when diff mode is on
@@ -220,14 +258,21 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._calico_env impo
     validate_method,
     write_atomic,
 )
+from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict
+from ansible_collections.meshdoctor.calico.plugins.module_utils._k8s_pin import (
+    INSTALLATION_NAME,
+    INSTALLATION_RESOURCE,
+    autodetection_field,
+    daemonset_env_patch,
+    installation_patch,
+    installation_to_method,
+    operator_owner,
+)
 from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import (
+    CALICO_NAMESPACES,
     Kubectl,
     KubectlError,
-    container_names,
-    env_value,
     find_binary,
-    find_container,
-    template_containers,
 )
 
 
@@ -293,6 +338,45 @@ class AutodetectionManager(object):
                              % (path, "would be" if self.module.check_mode else "was", path, path))
 
     # -------------------------------------------------------------- kubectl
+    def find_daemonset(self, kubectl):
+        """(namespace, DaemonSet) of the calico-node DaemonSet: in O(namespace), else in
+        calico-system (tigera-operator) or kube-system (manifest, kubespray)."""
+        name = self.params["daemonset"]
+        namespaces = [self.params["namespace"]] if self.params["namespace"] else list(CALICO_NAMESPACES)
+        errors = []
+        for namespace in namespaces:
+            try:
+                return namespace, kubectl.json(["get", "daemonset", name, "-n", namespace])
+            except KubectlError as exc:
+                errors.append(str(exc))
+        self.module.fail_json(msg="reading DaemonSet %s in namespace %s failed: %s"
+                              % (name, " or ".join(namespaces), "; ".join(errors)), **self.result)
+        return None, None
+
+    def find_installation(self, kubectl, daemonset):
+        """The operator's Installation `default` when the DaemonSet is operator-managed (owned by
+        it, or the Installation exists), else None."""
+        target = self.params["target"]
+        if target == "daemonset":
+            return None
+        owner = operator_owner(daemonset)
+        try:
+            return kubectl.json(["get", INSTALLATION_RESOURCE, (owner or {}).get("name") or INSTALLATION_NAME])
+        except KubectlError as exc:
+            if owner or target == "installation":
+                self.module.fail_json(msg="the calico-node DaemonSet is managed by tigera-operator%s, but reading its "
+                                      "Installation failed: %s" % (" (ownerReferences)" if owner else "", exc), **self.result)
+        return None
+
+    def patch(self, kubectl, args, body, what):
+        if self.module.check_mode:
+            return
+        try:
+            kubectl.run(args + ["-p", json.dumps(body, sort_keys=True)])
+        except KubectlError as exc:
+            self.module.fail_json(msg="patching %s (%s -> %s) failed: %s" % (what, self.result["before"], self.wanted, exc),
+                                  **self.result)
+
     def run_kubectl(self):
         p = self.params
         binary = self.kubectl_binary()
@@ -300,55 +384,47 @@ class AutodetectionManager(object):
             self.module.fail_json(msg="mode=kubectl: kubectl program %r not found (PATH=%s)" % (p["kubectl"], os.environ.get("PATH", "")),
                                   **self.result)
         kubectl = Kubectl(self.module.run_command, binary, p["kubeconfig"], p["timeout"])
-        ns, ds_name, cname = p["namespace"], p["daemonset"], p["container"]
-        try:
-            ds = kubectl.json(["get", "daemonset", ds_name, "-n", ns])
-        except KubectlError as exc:
-            self.module.fail_json(msg="reading DaemonSet %s/%s failed: %s" % (ns, ds_name, exc), **self.result)
-        containers = template_containers(ds)
-        container = find_container(ds, cname)
-        if container is None:
-            self.module.fail_json(msg="DaemonSet %s/%s has no container %r (containers: %s)"
-                                  % (ns, ds_name, cname, ", ".join(str(n) for n in container_names(ds)) or "none"), **self.result)
-        cidx = containers.index(container)
-        present, before, value_from = env_value(container, self.variable)
-        if present and value_from is not None:
-            before_repr = "valueFrom %s" % json.dumps(value_from, sort_keys=True)
+        ns, ds = self.find_daemonset(kubectl)
+        installation = self.find_installation(kubectl, ds)
+        strategy = (as_dict(as_dict(ds.get("spec")).get("updateStrategy"))).get("type") or "RollingUpdate"
+        self.result["daemonset"] = {"name": p["daemonset"], "namespace": ns, "update_strategy": strategy,
+                                    "operator_managed": installation is not None}
+        if installation is not None:
+            self.pin_installation(kubectl, installation)
         else:
-            before_repr = before if present else None
-        if self.wanted is None:
-            changed = present
-        else:
-            changed = not present or value_from is not None or before != self.wanted
-        strategy = ((ds.get("spec") or {}).get("updateStrategy") or {}).get("type") or "RollingUpdate"
-        self.result.update(before=before_repr, after=self.wanted, changed=changed,
-                           daemonset={"name": ds_name, "namespace": ns, "update_strategy": strategy})
+            self.pin_daemonset(kubectl, ds, ns)
+
+    def pin_installation(self, kubectl, installation):
+        name = as_dict(installation.get("metadata")).get("name") or INSTALLATION_NAME
+        field = autodetection_field(self.params["ip_version"])
+        changed, before, after, body = installation_patch(installation, self.wanted, self.params["ip_version"])
+        self.result.update(target="installation", changed=changed, before=installation_to_method(before),
+                           after=self.wanted if changed else installation_to_method(before),
+                           installation={"name": name, "field": "spec.calicoNetwork." + field, "before": before, "after": after},
+                           patch={"type": "merge", "body": body} if changed else None)
         if self.module._diff:
-            self.result["diff"] = {"before": _line(self.variable, before_repr), "after": _line(self.variable, self.result["after"]),
-                                   "before_header": "daemonset/%s %s env" % (ds_name, cname),
-                                   "after_header": "daemonset/%s %s env" % (ds_name, cname)}
-        if not changed or self.module.check_mode:
-            return
-        base = "/spec/template/spec/containers/%d" % cidx
-        ops = [{"op": "test", "path": base + "/name", "value": cname}]
-        env = container.get("env")
-        if self.wanted is None:
-            idx = [e.get("name") for e in env].index(self.variable)
-            ops += [{"op": "test", "path": "%s/env/%d/name" % (base, idx), "value": self.variable},
-                    {"op": "remove", "path": "%s/env/%d" % (base, idx)}]
-        elif present:
-            idx = [e.get("name") for e in env].index(self.variable)
-            ops += [{"op": "test", "path": "%s/env/%d/name" % (base, idx), "value": self.variable},
-                    {"op": "replace", "path": "%s/env/%d" % (base, idx), "value": {"name": self.variable, "value": self.wanted}}]
-        elif env is None:
-            ops.append({"op": "add", "path": base + "/env", "value": [{"name": self.variable, "value": self.wanted}]})
-        else:
-            ops.append({"op": "add", "path": base + "/env/-", "value": {"name": self.variable, "value": self.wanted}})
+            header = "installation/%s spec.calicoNetwork" % name
+            self.result["diff"] = {"before": _line(field, None if before is None else json.dumps(before, sort_keys=True)),
+                                   "after": _line(field, None if after is None else json.dumps(after, sort_keys=True)),
+                                   "before_header": header, "after_header": header}
+        if changed:
+            self.patch(kubectl, ["patch", INSTALLATION_RESOURCE, name, "--type", "merge"], body, "Installation %s" % name)
+
+    def pin_daemonset(self, kubectl, ds, ns):
+        ds_name, cname = self.params["daemonset"], self.params["container"]
         try:
-            kubectl.run(["patch", "daemonset", ds_name, "-n", ns, "--type", "json", "-p", json.dumps(ops)])
-        except KubectlError as exc:
-            self.module.fail_json(msg="patching %s in DaemonSet %s/%s (%s -> %s) failed: %s"
-                                  % (self.variable, ns, ds_name, before_repr, self.wanted, exc), **self.result)
+            changed, before, ops = daemonset_env_patch(ds, cname, self.variable, self.wanted)
+        except ValueError as exc:
+            self.module.fail_json(msg="DaemonSet %s/%s has %s" % (ns, ds_name, exc), **self.result)
+        self.result.update(target="daemonset", before=before, after=self.wanted, changed=changed,
+                           patch={"type": "json", "body": ops} if changed else None)
+        if self.module._diff:
+            header = "daemonset/%s %s env" % (ds_name, cname)
+            self.result["diff"] = {"before": _line(self.variable, before), "after": _line(self.variable, self.wanted),
+                                   "before_header": header, "after_header": header}
+        if changed:
+            self.patch(kubectl, ["patch", "daemonset", ds_name, "-n", ns, "--type", "json"], ops, "%s in DaemonSet %s/%s"
+                       % (self.variable, ns, ds_name))
 
     def run(self):
         if self.wanted is not None:
@@ -378,7 +454,8 @@ def main():
             backup=dict(type="bool", default=False),
             kubectl=dict(type="str", default="kubectl"),
             kubeconfig=dict(type="path"),
-            namespace=dict(type="str", default="kube-system"),
+            namespace=dict(type="str"),
+            target=dict(type="str", choices=["auto", "daemonset", "installation"], default="auto"),
             daemonset=dict(type="str", default="calico-node"),
             container=dict(type="str", default="calico-node"),
             timeout=dict(type="int", default=30),

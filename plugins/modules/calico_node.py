@@ -25,8 +25,9 @@ description:
     (C(calicoctl node run) installs). V(systemd) runs C(systemctl restart) on O(unit).
     V(auto) takes V(docker) when the container exists, else V(systemd) when the unit is known
     to systemd, else fails saying what it looked for.
-  - V(kubectl) deletes the calico-node pod of O(node_name) (namespace O(namespace), label
-    O(label_selector), C(--field-selector spec.nodeName=<node_name>)) and waits until the
+  - V(kubectl) deletes the calico-node pod of O(node_name) (namespace O(namespace), else the
+    first of C(calico-system) and C(kube-system) that has one; label O(label_selector),
+    C(--field-selector spec.nodeName=<node_name>)) and waits until the
     DaemonSet's new pod (another uid) on that node is Ready. It runs kubectl on the host the
     task runs on, usually a control-plane host reached with C(delegate_to), so it does not look
     at BIRD; run this module again with O(state=converged) on the node itself for that.
@@ -248,7 +249,7 @@ pod:
   description: The pod deleted and its replacement (V(kubectl)).
   returned: when method is kubectl
   type: dict
-  sample: {node: ai, deleted: calico-node-7xkqz, deleted_uid: 3d1c0b9e-5f1a-4c7e-9a52-1f0c8b7d6e21, new: calico-node-m4p9d, ready: true}
+  sample: {node: ai, namespace: kube-system, deleted: calico-node-7xkqz, deleted_uid: 3d1c0b9e-5f1a-4c7e-9a52-1f0c8b7d6e21, new: calico-node-m4p9d, ready: true}
 """
 
 import os
@@ -267,8 +268,10 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._convergence imp
 from ansible_collections.meshdoctor.calico.plugins.module_utils._docker_api import DockerAPI, DockerAPIError
 from ansible_collections.meshdoctor.calico.plugins.module_utils._iproute import collect_routes
 from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import (
+    CALICO_NAMESPACES,
     Kubectl,
     KubectlError,
+    calico_pods,
     delete_pod,
     describe_pod,
     find_binary,
@@ -416,12 +419,13 @@ class CalicoNodeManager(object):
     def restart_kubectl(self):
         p = self.p
         kubectl = self.kubectl_client()
-        ns, sel, node = p["namespace"], p["label_selector"], p["node_name"]
-        lookup = "kubectl get pods -n %s -l %s --field-selector spec.nodeName=%s" % (ns, sel, node)
+        sel, node = p["label_selector"], p["node_name"]
         try:
-            pods = node_pods(kubectl, ns, sel, node)
+            ns, pods = calico_pods(kubectl, p["namespace"], node, selector=sel)
         except KubectlError as exc:
             self.fail("looking up the calico-node pod of node %s failed: %s" % (node, exc))
+        lookup = "kubectl get pods -n %s -l %s --field-selector spec.nodeName=%s" % (
+            ns or p["namespace"] or " and -n ".join(CALICO_NAMESPACES), sel, node)
         live = [pod for pod in pods if not pod["terminating"]]
         if not live:
             self.fail("no calico-node pod on node %s (`%s` found %s)"
@@ -429,7 +433,7 @@ class CalicoNodeManager(object):
         if len(live) > 1:
             self.fail("refusing to guess: %d calico-node pods on node %s: %s" % (len(live), node, ", ".join(describe_pod(pod) for pod in live)))
         old = live[0]
-        pinfo = {"node": node, "deleted": old["name"], "deleted_uid": old["uid"], "new": None, "ready": False}
+        pinfo = {"node": node, "namespace": ns, "deleted": old["name"], "deleted_uid": old["uid"], "new": None, "ready": False}
         self.result["pod"] = pinfo
         if self.module.check_mode:
             return
@@ -513,7 +517,7 @@ def main():
             docker_socket=dict(type="path", default="/var/run/docker.sock"),
             kubectl=dict(type="str", default="kubectl"),
             kubeconfig=dict(type="path"),
-            namespace=dict(type="str", default="kube-system"),
+            namespace=dict(type="str"),
             label_selector=dict(type="str", default="k8s-app=calico-node"),
             node_name=dict(type="str"),
             bird_socket=dict(type="path", default="/var/run/calico/bird.ctl"),

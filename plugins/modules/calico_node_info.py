@@ -53,6 +53,14 @@ options:
   node_name:
     description: Kubernetes node name of this host for O(kubectl); defaults to the host name.
     type: str
+  namespace:
+    description:
+      - Namespace of the calico-node pods for O(kubectl) (label C(k8s-app=calico-node)).
+      - Unset, V(calico-system) (tigera-operator) and then V(kube-system) (manifest, kubespray)
+        are looked at.
+      - Without O(kubectl), a Kubernetes calico-node's log is read from the kubelet's CRI log
+        files of either namespace (C(/var/log/containers), C(/var/log/pods)).
+    type: str
 seealso:
   - module: meshdoctor.calico.node_facts
 """
@@ -98,7 +106,13 @@ calico_version:
   type: str
   sample: v3.24.5
 env:
-  description: The variables that matter, null when unset.
+  description:
+    - The variables that matter, null when unset.
+    - Read from a pod spec (O(kubectl)), they are resolved as the kubelet resolves them, in list
+      order - downward-API fields (C(spec.nodeName), C(status.hostIP), ...) from the pod,
+      C($(NAME)) references to earlier entries expanded (kubespray's C(can-reach=$(NODEIP))
+      becomes C(can-reach=<host IP>)), C($$) as C($), an undefined reference left as written.
+      Values from ConfigMaps or Secrets are null (only the API server could resolve them).
   returned: always
   type: dict
   sample: {IP: autodetect, IP_AUTODETECTION_METHOD: first-found, NODENAME: ai, CALICO_ROUTER_ID: null}
@@ -188,6 +202,7 @@ def main():
             kubectl=dict(type="path"),
             kubeconfig=dict(type="path"),
             node_name=dict(type="str"),
+            namespace=dict(type="str"),
         ),
         supports_check_mode=True,
     )
@@ -200,6 +215,7 @@ def main():
         kubectl=module.params["kubectl"],
         kubeconfig=module.params["kubeconfig"],
         node_name=module.params["node_name"],
+        namespace=module.params["namespace"],
     )
     for warning in warnings:
         module.warn(warning)

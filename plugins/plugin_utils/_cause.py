@@ -83,6 +83,8 @@ def impact(ctx, node, unseen=False):
     matrix, coverage = ctx.matrix, ctx.coverage
     name = node.name
     explained = ctx.visible - {name} if unseen else frozenset()
+    if matrix.reason == "vxlan":
+        return vxlan_impact(ctx, node, explained)
     cells = [c for c in matrix.involving(name) if (c["to"] if c["from"] == name else c["from"]) not in explained]
     down = sum(1 for c in cells if c["state"] != "unknown")
     unknown = len(cells) - down
@@ -98,6 +100,41 @@ def impact(ctx, node, unseen=False):
                                                "has" if len(route_nodes) == 1 else "have", _blocks_text(node))
     figures = {"sessions_down": down, "sessions_unknown": unknown, "sessions_total": matrix.total_cells,
                "nodes_without_route": route_nodes}
+    return text, figures
+
+
+def _nodes_text(names):
+    return "%s (%s)" % (plural(len(names), "node"), ", ".join(names))
+
+
+def vxlan_impact(ctx, node, explained=frozenset()):
+    """Without BIRD (VXLAN): '3 nodes (hp, master, ml) send its VXLAN traffic to 172.19.0.1 and
+    3 nodes have no route to 172.16.2.0/24' (+ figures): the other nodes' FDB entries for the
+    node, their neighbour entries, their routes to its blocks."""
+    name = node.name
+    pairs = [p for p in ctx.vxlan.towards(name) if p["from"] not in explained]
+    by_state = {}
+    for pair in pairs:
+        by_state.setdefault(pair["state"], []).append(pair)
+    parts = []
+    wrong = by_state.get("wrong_dst", [])
+    for dst in sorted({p["dst"] for p in wrong}):
+        names = sorted(p["from"] for p in wrong if p["dst"] == dst)
+        parts.append("%s %s its VXLAN traffic to %s" % (_nodes_text(names), "sends" if len(names) == 1 else "send", dst))
+    lacking = sorted(p["from"] for p in pairs if p["state"] in ("no_neighbour", "wrong_mac", "no_fdb"))
+    if lacking:
+        parts.append("%s %s no VXLAN entry for its VTEP" % (_nodes_text(lacking), "has" if len(lacking) == 1 else "have"))
+    unread = sorted(p["from"] for p in by_state.get("dst_unknown", []))
+    route_nodes = sorted({p["node"] for p in ctx.coverage.missing_to(name) if p["node"] not in explained})
+    if route_nodes:
+        parts.append("%s %s no route to %s" % (plural(len(route_nodes), "node"),
+                                               "has" if len(route_nodes) == 1 else "have", _blocks_text(node)))
+    if not parts:
+        parts.append("the other nodes' VXLAN entries for it look right" if not unread else
+                     "where the other nodes' VXLAN FDB entries send its traffic could not be read (no destination)")
+    text = " and ".join(parts)
+    figures = {"sessions_down": 0, "sessions_unknown": 0, "sessions_total": 0, "nodes_without_route": route_nodes,
+               "vxlan_wrong_destination": sorted(p["from"] for p in wrong), "vxlan_missing_entries": lacking}
     return text, figures
 
 

@@ -6,6 +6,7 @@
 - ``ctx.cluster``: the model (_model.Cluster: nodes, datastore, expected addresses);
 - ``ctx.matrix``: the directed session matrix (_matrix.Matrix);
 - ``ctx.coverage``: which other nodes' blocks each node routes right (_coverage.RouteCoverage);
+- ``ctx.vxlan``: the VXLAN nodes' entries for each other (_vxlan_view.VxlanView);
 - ``ctx.args``: the task's options the analysis was run with (e.g. ``ignore``, ``sources``);
 - ``ctx.visible``: set by the root-cause engine before it builds causes: the nodes whose own
   trouble can be seen (what involves them is not blamed on a node that cannot be seen).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from ._coverage import build_coverage
 from ._matrix import build_matrix
+from ._vxlan_view import build_vxlan
 
 
 class Context:
@@ -24,4 +26,5 @@ class Context:
         self.args = dict(args or {})
         self.matrix = build_matrix(cluster)
         self.coverage = build_coverage(cluster)
+        self.vxlan = build_vxlan(cluster)
         self.visible = frozenset()

@@ -7,7 +7,9 @@ Blocks come from the datastore's block affinities; for a node the datastore says
 about, from the ``blackhole <block> proto bird`` routes the node holds for its own blocks.
 A route is right when its gateway is the owner's expected address (``via <addr> dev tunl0
 onlink`` with IPIP, ``via <addr> dev <nic>`` without) or, with VXLAN, the owner's VXLAN tunnel
-address. Each node is compared with one set difference over (destination, gateway) pairs.
+address. On a node whose calico-node runs with CALICO_NETWORKING_BACKEND=vxlan (no BIRD), it
+must be ``via <owner's VXLAN tunnel address> dev vxlan.calico onlink``, as felix programs it.
+Each node is compared with one set difference over (destination, gateway) pairs.
 """
 from __future__ import annotations
 
@@ -51,10 +53,20 @@ def block_gateways(cluster):
     return owner, gateway_of, alternates
 
 
+VXLAN_DEVICE = "vxlan.calico"
+
+
+def _vxlan_route_ok(route, gateway):
+    return route is not None and route.get("gateway") == gateway and route.get("dev") == VXLAN_DEVICE \
+        and "onlink" in (route.get("flags") or ())
+
+
 def build_coverage(cluster):
     cov = RouteCoverage()
     cov.block_owner, expected, alternates = block_gateways(cluster)
     expected_items = set(expected.items())
+    # A VXLAN node routes through the owners' VXLAN tunnel addresses (an owner without one: its address).
+    vxlan_expected = dict(expected, **alternates)
     for node in cluster.nodes:
         if node.route is None:
             cov.total[node.name] = None
@@ -63,11 +75,15 @@ def build_coverage(cluster):
         own = set(node.blocks or ())
         total = len(expected) - sum(1 for b in own if b in expected)
         ok = total
-        for block, gateway in sorted(expected_items.difference(node.route.gateway.items())):
+        vxlan = node.backend == "vxlan"
+        wanted = set(vxlan_expected.items()) if vxlan else expected_items
+        for block, gateway in sorted(wanted.difference(node.route.gateway.items() if not vxlan else ())):
             if block in own:
                 continue
             route = node.route.find(block)
-            if route is not None and route.get("gateway") == alternates.get(block):
+            if vxlan and _vxlan_route_ok(route, gateway):
+                continue
+            if not vxlan and route is not None and route.get("gateway") == alternates.get(block):
                 continue
             if route is None:
                 # a blackhole for another node's block is a wrong route, not a missing one
@@ -77,7 +93,8 @@ def build_coverage(cluster):
             cov.problems.append({
                 "node": node.name, "block": block, "owner": cov.block_owner[block], "expected_gateway": gateway,
                 "state": "wrong_gateway" if route else "missing", "gateway": route.get("gateway"),
-                "dev": route.get("dev"), "type": route.get("type"), "protocol": route.get("protocol")})
+                "dev": route.get("dev"), "type": route.get("type"), "protocol": route.get("protocol"),
+                "expected_dev": VXLAN_DEVICE if vxlan else None})
         cov.ok[node.name] = ok
         cov.total[node.name] = total
     return cov

@@ -13,6 +13,8 @@ Only cells that are not Established are materialised: a healthy node costs one s
 """
 from __future__ import annotations
 
+from ._model import NO_BGP
+
 ESTABLISHED = "Established"
 
 
@@ -27,7 +29,8 @@ class Matrix:
         self.total_cells = 0
         self.target = {}       # node name -> the address its peers should use
         self._by_node = None
-        self.skipped = False   # the node-to-node mesh is off: no matrix
+        self.skipped = False   # no matrix: the node-to-node mesh is off, or no node runs BIRD
+        self.reason = None     # why it was skipped: "mesh_off" or "vxlan" (no node uses BGP)
 
     def state_index(self):
         """{(from, to): state} for the cells that are not Established (for drawings)."""
@@ -60,21 +63,36 @@ def _cell(src, dst, proto, addr, expected):
     }
 
 
-def mesh_is_off(cluster):
+def mesh_is_off(cluster, nodes=None):
     """True when BIRD answers somewhere but no node has any Mesh_ protocol (mesh disabled)."""
-    readers = [node for node in cluster.nodes if reads_bird(node)]
-    return len(cluster.nodes) > 1 and bool(readers) and not any(node.mesh_count for node in readers)
+    nodes = cluster.nodes if nodes is None else nodes
+    readers = [node for node in nodes if reads_bird(node)]
+    return len(nodes) > 1 and bool(readers) and not any(node.mesh_count for node in readers)
+
+
+def bgp_nodes(cluster):
+    """The nodes that peer with BGP: all but those whose calico-node runs without BIRD
+    (CALICO_NETWORKING_BACKEND vxlan or none); nodes without facts count as BGP nodes."""
+    return [node for node in cluster.nodes if node.backend not in NO_BGP]
 
 
 def build_matrix(cluster):
     matrix = Matrix()
-    nodes = cluster.nodes
+    nodes = bgp_nodes(cluster)
     n = len(nodes)
-    if mesh_is_off(cluster):
-        matrix.skipped = True
-        for node in nodes:
+    without = [node for node in cluster.nodes if node.backend in NO_BGP]
+    reason = None
+    if without and not any(node.facts is not None for node in nodes):
+        reason = "vxlan"
+    elif mesh_is_off(cluster, nodes):
+        reason = "mesh_off"
+    if reason:
+        matrix.skipped, matrix.reason = True, reason
+        for node in cluster.nodes:
             matrix.up[node.name], matrix.known[node.name] = 0, 0
         return matrix
+    for node in without:
+        matrix.up[node.name], matrix.known[node.name] = 0, 0
     matrix.total_cells = n * (n - 1)
     target = {node.name: node.expected or node.calico_address for node in nodes}
     matrix.target = target

@@ -30,7 +30,7 @@ class Node:
         "ds_address", "router_id", "router_id_is_address", "detected_address", "detected_interface",
         "calico_address", "calico_running", "calico", "bird", "bird_running", "docker",
         "iface_by_addr", "iface_by_name", "bridges", "established", "down", "mesh_count",
-        "routes", "route", "blocks", "blocks_source", "autodetection",
+        "routes", "route", "blocks", "blocks_source", "autodetection", "backend", "vxlan",
     )
 
     def __init__(self, host):
@@ -123,6 +123,24 @@ def _index_facts(node, facts):
 
     node.routes = facts.get("routes") or ()
     node.route = index_routes(node.routes)
+    node.vxlan = facts.get("vxlan") or None
+    node.backend = networking_backend(env, node.vxlan, node.bird_running)
+
+
+# CALICO_NETWORKING_BACKEND values without BIRD: VXLAN programmed by felix, or no networking.
+NO_BGP = ("vxlan", "none")
+
+
+def networking_backend(env, vxlan, bird_running):
+    """'bird', 'vxlan' or 'none': CALICO_NETWORKING_BACKEND when calico-node's env says it
+    (a pod spec may take it from a ConfigMap, then it is unknown); else 'vxlan' when the node
+    has a vxlan.calico device and no BIRD answers, else 'bird' (Calico's default)."""
+    value = (env.get("CALICO_NETWORKING_BACKEND") or "").strip().lower()
+    if value in ("bird",) + NO_BGP:
+        return value
+    if vxlan and vxlan.get("device") and not bird_running:
+        return "vxlan"
+    return "bird"
 
 
 def build(hosts, hostvars, datastore=None, results=None, sources=None):

@@ -22,7 +22,7 @@ def calico_env(node, topo):
     IP_AUTODETECTION_METHOD when not first-found and AUTODETECT_POLL_INTERVAL (a Go
     duration) when not 60 s; the node's `ip_env` gives IP (autodetect, unset, an address)."""
     # No NODENAME: calico-node names itself after the host name, as `calicoctl node run` does.
-    env = {"CALICO_NETWORKING_BACKEND": "bird",
+    env = {"CALICO_NETWORKING_BACKEND": topo.get("backend", "bird"),
            "ETCD_ENDPOINTS": "http://%s:2379" % control_plane(topo)["ip"], "CALICO_VERSION": topo["calico_version"],
            "AS_NUMBER": str(topo["as_number"]), "CALICO_IPV4POOL_CIDR": topo["pool"],
            "CALICO_LAB_BLOCK": node["block"]}

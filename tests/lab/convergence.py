@@ -9,6 +9,7 @@ import bird_status
 import calico_service
 import etcd
 import host
+import vxlan_dataplane
 from state import LabError, parallel, say
 from topology import control_plane, node_by_name
 
@@ -46,8 +47,15 @@ def session_table(topo):
     return {n["name"]: bird_status.protocols(n["name"]) for n in calico_nodes(topo)}
 
 
+def vxlan(topo):
+    """True for a `backend: vxlan` lab: no BIRD, no sessions; felix's VXLAN routes instead."""
+    return topo.get("backend") == "vxlan"
+
+
 def session_gaps(topo):
     """The directed sessions of a full mesh that are not Established, one line per host."""
+    if vxlan(topo):
+        return []
     want = len(calico_nodes(topo)) - 1
     bad = []
     for name, rows in session_table(topo).items():
@@ -82,7 +90,8 @@ def host_route_gaps(node, nodes):
 
 def route_gaps(topo):
     nodes = calico_nodes(topo)
-    per_host = parallel(lambda n: host_route_gaps(n, nodes), nodes)
+    gaps_of = vxlan_dataplane.host_route_gaps if vxlan(topo) else host_route_gaps
+    per_host = parallel(lambda n: gaps_of(n, nodes), nodes)
     return [gap for gaps in per_host for gap in gaps]
 
 
@@ -138,7 +147,13 @@ def wait_after_restart(topo, node, mark, timeout=60):
         if "FATAL" in text or "Invalid IP autodetection method" in text:
             raise LabError("outage %s: calico-node failed: %s" % (name, [l for l in text.splitlines() if "FATAL" in l or "WARNING" in l][-2:]))
         found = DETECT_RE.findall(text)
-        if found:
+        if found and vxlan(topo):
+            detected = found[-1]
+            settled, reason = vxlan_dataplane.restart_settled(topo, node, calico_nodes(topo), detected)
+            if settled:
+                say("outage %s: calico-node detected %s; vxlan.calico and its routes are back" % (name, detected))
+                return detected
+        elif found:
             detected = found[-1]
             settled, rid, reason = _restart_settled(topo, node, detected)
             if settled:

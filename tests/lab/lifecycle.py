@@ -81,8 +81,8 @@ def up(topo, topo_path):
     inventory.write(topo)
     convergence.wait_converged(topo, timeout=max(60, 90 - (time.time() - start)))
     sessions = len(calico_nodes) * (len(calico_nodes) - 1)
-    say("lab up: %d hosts, %d/%d BGP sessions Established, every block routed, in %.1fs"
-        % (len(nodes), sessions, sessions, time.time() - start))
+    mesh = "VXLAN (no BIRD)" if convergence.vxlan(topo) else "%d/%d BGP sessions Established" % (sessions, sessions)
+    say("lab up: %d hosts, %s, every block routed, in %.1fs" % (len(nodes), mesh, time.time() - start))
     say("inventory: %s" % INVENTORY)
 
 

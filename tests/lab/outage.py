@@ -75,6 +75,7 @@ def _forget_runtime_state(node):
         elif link["ifname"] != "lo" and kind in ("bridge", "veth", "vxlan", "dummy", "ipip"):
             host.in_host(name, ["ip", "link", "del", link["ifname"]], check=False)
     host.in_host(name, ["ip", "route", "flush", "proto", "bird"], check=False)
+    host.in_host(name, ["ip", "route", "flush", "proto", "80"], check=False)     # felix's (backend: vxlan)
     if node["docker"]:
         docker_engine.clear_runtime_state(name)
     try:

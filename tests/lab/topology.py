@@ -20,7 +20,9 @@ NIC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
 METHOD_RE = re.compile(r"^(first-found|can-reach=.+|interface=.+|skip-interface=.+|cidr=.+)$")
 FORBIDDEN_NET = ipaddress.ip_network("192.0.2.0/24")  # this machine's own uplink
 
-TOP_KEYS = {"calico_version", "as_number", "pool", "lan", "nodes", "docker", "autodetect_poll_interval"}
+TOP_KEYS = {"calico_version", "as_number", "pool", "lan", "nodes", "docker", "autodetect_poll_interval", "backend"}
+# CALICO_NETWORKING_BACKEND: bird (BGP mesh, the default) or vxlan (no BIRD; calico_node/felix_vxlan.py).
+BACKENDS = ("bird", "vxlan")
 NODE_KEYS = {"name", "ip", "block", "control_plane", "nic", "autodetection", "calico",
              "docker", "docker_networks", "ip_env"}
 DEFAULT_POLL_INTERVAL = 60  # seconds: calico-node's AUTODETECT_POLL_INTERVAL default
@@ -110,6 +112,9 @@ def validate(data):
     poll = data.get("autodetect_poll_interval", DEFAULT_POLL_INTERVAL)
     if isinstance(poll, bool) or not isinstance(poll, int) or not 1 <= poll <= 3600:
         raise TopologyError(f"autodetect_poll_interval: {poll!r} is not a whole number of seconds (1-3600)")
+    backend = data.get("backend", "bird")
+    if backend not in BACKENDS:
+        raise TopologyError(f"backend: {backend!r} is not one of {', '.join(BACKENDS)}")
     nodes = data["nodes"]
     if not isinstance(nodes, list) or not nodes:
         raise TopologyError("nodes: expected a non-empty list")
@@ -206,7 +211,7 @@ def validate(data):
         raise TopologyError(f"lan {lan} has no free address left for the controller")
     return {
         "calico_version": version, "as_number": as_number, "pool": str(pool), "lan": str(lan),
-        "autodetect_poll_interval": poll, "nodes": out_nodes, "controller_ip": str(free[0]),
+        "autodetect_poll_interval": poll, "nodes": out_nodes, "controller_ip": str(free[0]), "backend": backend,
     }
 
 

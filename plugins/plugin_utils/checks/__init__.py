@@ -28,7 +28,7 @@ from .._findings import SEVERITIES
 
 # Every family, in the order the reports list them (JUnit: one testsuite per family).
 FAMILIES = ("collection", "calico_node", "docker", "datastore", "address", "duplicates",
-            "sessions", "peering", "routes", "mtu", "autodetection", "docker_bridges")
+            "sessions", "peering", "routes", "mtu", "vxlan", "autodetection", "docker_bridges")
 
 # A code as a check declares it: evidence is the tuple of evidence keys every finding of it carries.
 Code = namedtuple("Code", "name severity meaning evidence")
@@ -69,6 +69,6 @@ def run_checks(ctx):
 
 
 # The family files, in the order their checks run; importing them registers their checks.
-from . import health, identity, stale, address, duplicates, latent, sessions, peering, routes, mtu  # noqa: E402  pylint: disable=wrong-import-position
+from . import health, identity, stale, address, duplicates, latent, sessions, peering, routes, mtu, vxlan  # noqa: E402  pylint: disable=wrong-import-position
 
-FAMILY_MODULES = (health, identity, stale, address, duplicates, latent, sessions, peering, routes, mtu)
+FAMILY_MODULES = (health, identity, stale, address, duplicates, latent, sessions, peering, routes, mtu, vxlan)

@@ -4,6 +4,7 @@
 """Can we see the node, and is Calico running on it? One check per function."""
 from __future__ import annotations
 
+from .._model import NO_BGP
 from . import Code, register
 from ._finding import finding
 
@@ -58,14 +59,16 @@ def check_calico_node(ctx):
 
 @register("calico_node",
           Code("BIRD_UNREACHABLE", "error", "calico-node runs but BIRD's control socket does not answer (not reported "
-               "again when calico-node is down)", ("socket", "reason")))
+               "again when calico-node is down, nor with CALICO_NETWORKING_BACKEND=vxlan or none, where no BIRD runs)",
+               ("socket", "reason")))
 def check_bird(ctx):
     """BIRD_UNREACHABLE: calico-node runs (or we cannot tell) but BIRD's socket does not answer.
 
-    When calico-node is down, BIRD being silent is implied and not reported again.
+    When calico-node is down, BIRD being silent is implied and not reported again. With
+    CALICO_NETWORKING_BACKEND=vxlan (or none) no BIRD runs: nothing to report.
     """
     for node in ctx.cluster.nodes:
-        if node.facts is None or node.bird_running or node.calico_running is False:
+        if node.facts is None or node.bird_running or node.calico_running is False or node.backend in NO_BGP:
             continue
         bird = node.bird or {}
         yield finding(

@@ -10,7 +10,8 @@ from ._finding import finding
 
 
 @register("routes",
-          Code("ROUTE_MISSING", "error", "A has no route to a block of B",
+          Code("ROUTE_MISSING", "error", "A has no route to a block of B (with VXLAN: `via <B's VXLAN tunnel address> dev "
+               "vxlan.calico onlink`)",
                ("block", "owner", "expected_gateway", "peer_node")),
           Code("ROUTE_WRONG_GATEWAY", "error", "A's route to B's block has another gateway (or is a blackhole)",
                ("block", "owner", "expected_gateway", "gateway", "dev", "type", "peer_node")))
@@ -24,14 +25,21 @@ def check_routes(ctx):
             yield finding(
                 "ROUTE_MISSING", prob["node"],
                 "%s: no route to %s's block %s (expected via %s)"
-                % (prob["node"], prob["owner"], prob["block"], prob["expected_gateway"]), evidence)
+                % (prob["node"], prob["owner"], prob["block"], _expected(prob)), evidence)
         else:
             via = ("a %s route" % prob["type"]) if prob["type"] != "unicast" else "via %s" % prob["gateway"]
             yield finding(
                 "ROUTE_WRONG_GATEWAY", prob["node"],
                 "%s: route to %s's block %s goes %s%s, not via %s"
                 % (prob["node"], prob["owner"], prob["block"], via,
-                   (" dev %s" % prob["dev"]) if prob["dev"] else "", prob["expected_gateway"]), evidence)
+                   (" dev %s" % prob["dev"]) if prob["dev"] else "", _expected(prob)), evidence)
+
+
+def _expected(prob):
+    """'192.168.1.188', or with VXLAN '172.16.2.0 dev vxlan.calico onlink'."""
+    if prob.get("expected_dev"):
+        return "%s dev %s onlink" % (prob["expected_gateway"], prob["expected_dev"])
+    return prob["expected_gateway"]
 
 
 @register("routes",

@@ -15,7 +15,7 @@ from ._finding import finding
 def check_mesh_enabled(ctx):
     """MESH_DISABLED: no node has a Mesh_ protocol; the session checks do not apply."""
     cluster, matrix = ctx.cluster, ctx.matrix
-    if not matrix.skipped:
+    if matrix.reason != "mesh_off":
         return []
     return [finding(
         "MESH_DISABLED", None,

@@ -134,13 +134,18 @@ def no_calico_env(monkeypatch, tmp_path):
 
 def test_kubectl_mode(no_calico_env):
     run = FakeRun({
-        ("kubectl", "--kubeconfig", "/k.conf", "get", "pods"): (0, fixture_text("calico_node", "kubectl_get_pods_ai.json"), ""),
+        ("kubectl", "--kubeconfig", "/k.conf", "get", "pods", "-n", "calico-system"): (
+            0, fixture_text("calico_node", "kubectl_get_pods_none.json"), ""),
+        ("kubectl", "--kubeconfig", "/k.conf", "get", "pods", "-n", "kube-system"): (
+            0, fixture_text("calico_node", "kubectl_get_pods_ai.json"), ""),
         ("kubectl", "--kubeconfig", "/k.conf", "logs"): (0, fixture_text("calico_node", "seed_ai_outage.log"), ""),
     })
     info, warnings = calico_node_state(run, docker_socket=str(no_calico_env / "no.sock"), log_lines=500,
                                        kubectl="kubectl", kubeconfig="/k.conf", node_name="ai")
     assert warnings == []
     assert run.calls == [
+        ["kubectl", "--kubeconfig", "/k.conf", "get", "pods", "-n", "calico-system", "-l", "k8s-app=calico-node",
+         "--field-selector", "spec.nodeName=ai", "-o", "json"],
         ["kubectl", "--kubeconfig", "/k.conf", "get", "pods", "-n", "kube-system", "-l", "k8s-app=calico-node",
          "--field-selector", "spec.nodeName=ai", "-o", "json"],
         ["kubectl", "--kubeconfig", "/k.conf", "logs", "-n", "kube-system", "calico-node-26655", "-c", "calico-node",
@@ -154,7 +159,8 @@ def test_kubectl_mode(no_calico_env):
 def test_kubectl_mode_no_pod(no_calico_env):
     run = FakeRun({("kubectl", "get"): (0, fixture_text("calico_node", "kubectl_get_pods_none.json"), "")})
     info, dummy = calico_node_state(run, docker_socket=str(no_calico_env / "no.sock"), kubectl="kubectl", node_name="zz")
-    assert (info["deployment"], info["running"], info["reason"]) == ("kubernetes", False, "no calico-node pod on node zz")
+    assert (info["deployment"], info["running"], info["reason"]) == (
+        "kubernetes", False, "no calico-node pod on node zz (namespaces calico-system, kube-system)")
 
 
 def test_docker_container(no_calico_env, short_tmp, monkeypatch):

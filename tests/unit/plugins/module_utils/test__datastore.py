@@ -25,8 +25,8 @@ from fake_etcd import FakeEtcd
 from fake_run import FakeRun
 from fixtures import fixture_json, fixture_text
 
-NODE_KEYS = {"ipv4_address", "ipv4_ipip_tunnel_addr", "ipv4_vxlan_tunnel_addr", "ipv6_address", "as_number",
-             "internal_ip", "internal_ips", "blocks"}
+NODE_KEYS = {"ipv4_address", "ipv4_ipip_tunnel_addr", "ipv4_vxlan_tunnel_addr", "vxlan_tunnel_mac", "ipv6_address",
+             "as_number", "internal_ip", "internal_ips", "blocks"}
 
 
 def recorded():
@@ -137,7 +137,7 @@ def test_kubernetes_via_kubectl():
     assert list(result["nodes"]) == ["ai", "hp", "master", "ml"]
     assert result["nodes"]["ai"]["blocks"] == ["172.16.2.0/24"]
     pods = result["calico_node_pods"]
-    assert set(pods[0]) == {"name", "node", "ready", "phase", "env", "image"}
+    assert set(pods[0]) == {"name", "namespace", "node", "ready", "phase", "env", "image"}
     assert [(p["node"], p["ready"]) for p in pods] == [("ai", True), ("hp", True), ("master", True), ("ml", False)]
 
 

@@ -9,9 +9,11 @@ from ansible_collections.meshdoctor.calico.plugins.module_utils._kubectl import 
     container_names,
     describe_pod,
     env_value,
+    expand_refs,
     find_container,
     pod_summary,
     replacement,
+    resolve_env,
 )
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "fixtures", "kubectl")
@@ -92,3 +94,43 @@ def test_kubectl_bad_json():
     with pytest.raises(KubectlError) as err:
         kube.json(["get", "pods"])
     assert "did not print JSON" in str(err.value)
+
+
+# ------------------------------------------------------------------ env as the kubelet resolves it
+@pytest.mark.parametrize("value, expected", [
+    ("can-reach=$(NODEIP)", "can-reach=192.168.1.188"),
+    ("$(NODEIP)$(NODEIP)", "192.168.1.188192.168.1.188"),
+    ("can-reach=$(UNDEFINED)", "can-reach=$(UNDEFINED)"),      # undefined: left as written
+    ("$$(NODEIP)", "$(NODEIP)"),                               # $$ escapes the reference
+    ("a$$$(NODEIP)", "a$192.168.1.188"),
+    ("a$$b", "a$b"),
+    ("$(NODEIP", "$(NODEIP"),                                  # unclosed: left as is
+    ("cost $5", "cost $5"), ("end$", "end$"), ("$", "$"), ("", ""),
+    ("$()", "$()"),                                            # the empty name is not defined
+    ("interface=eth$(N)", "interface=eth0"),
+])
+def test_expand_refs_like_the_kubelet(value, expected):
+    assert expand_refs(value, {"NODEIP": "192.168.1.188", "N": "0"}) == expected
+
+
+def test_kubespray_can_reach_nodeip_is_expanded_from_the_pod():
+    """kubespray: NODEIP from status.hostIP, IP_AUTODETECTION_METHOD=can-reach=$(NODEIP)."""
+    (pod,) = [pod_summary(p, "calico-node") for p in load("get_pods_kubespray_ai.json")["items"]]
+    env = pod["container"]["env"]
+    assert env["NODEIP"] == "192.168.1.188"
+    assert env["IP_AUTODETECTION_METHOD"] == "can-reach=192.168.1.188"
+    assert env["NODENAME"] == env["CALICO_K8S_NODE_REF"] == "ai"
+    # A ConfigMap value only the API server knows: None, not a guess.
+    assert env["CALICO_NETWORKING_BACKEND"] is None
+
+
+def test_references_resolve_only_to_earlier_entries():
+    container = {"env": [{"name": "M", "value": "can-reach=$(NODEIP)"},
+                         {"name": "NODEIP", "valueFrom": {"fieldRef": {"fieldPath": "status.hostIP"}}},
+                         {"name": "N", "value": "$(NODEIP) $(CM)"},
+                         {"name": "CM", "valueFrom": {"configMapKeyRef": {"name": "c", "key": "k"}}},
+                         {"name": "O", "value": "$(CM)"}]}
+    env = resolve_env(container, {"status": {"hostIP": "10.0.0.5"}})
+    assert env == {"M": "can-reach=$(NODEIP)", "NODEIP": "10.0.0.5", "N": "10.0.0.5 $(CM)", "CM": None, "O": "$(CM)"}
+    # A DaemonSet template has no pod status: the reference stays.
+    assert resolve_env(container, {})["N"] == "$(NODEIP) $(CM)"

@@ -11,8 +11,8 @@ from fake_docker import FakeDocker, docker_routes_seed_ai
 from fake_run import FakeRun
 from fixtures import fixture_bytes, ip_answers, strip_welcome
 
-TOP = {"schema", "hostname", "collected_at", "duration_s", "interfaces", "routes", "docker", "bird", "calico_node",
-       "autodetection", "datastore", "warnings", "bgp_listeners", "probe"}
+TOP = {"schema", "hostname", "collected_at", "duration_s", "interfaces", "routes", "vxlan", "docker", "bird",
+       "calico_node", "autodetection", "datastore", "warnings", "bgp_listeners", "probe"}
 
 
 @pytest.fixture(autouse=True)

@@ -122,12 +122,18 @@ def test_kubectl_check_real_again_check_again(monkeypatch, tmp_path):
     assert first["diff"] == {"before": "", "after": "IP_AUTODETECTION_METHOD=can-reach=192.168.1.196\n",
                              "before_header": "daemonset/calico-node calico-node env",
                              "after_header": "daemonset/calico-node calico-node env"}
-    assert [c[4:6] for c in calls(tmp_path)] == [["get", "daemonset"]]
+    # calico-system first (NotFound here), then kube-system; then is there an operator Installation? (no CRD)
+    assert [c[4:8] for c in calls(tmp_path)] == [["get", "daemonset", "calico-node", "-n"]] * 2 + [
+        ["get", "installations.operator.tigera.io", "default", "-o"]]
+    assert [c[8] for c in calls(tmp_path)[:2]] == ["calico-system", "kube-system"]
     assert calls(tmp_path)[0][:4] == ["--kubeconfig", "/etc/kubernetes/admin.conf", "--request-timeout", "30s"]
+    assert first["target"] == "daemonset" and first["patch"]["type"] == "json"
 
     real = run(monkeypatch, args)
     assert real["changed"] and not real["restart_required"]
-    assert real["daemonset"] == {"name": "calico-node", "namespace": "kube-system", "update_strategy": "RollingUpdate"}
+    assert real["daemonset"] == {"name": "calico-node", "namespace": "kube-system", "update_strategy": "RollingUpdate",
+                                 "operator_managed": False}
+    assert real["patch"]["body"] == first["patch"]["body"]
     patch = calls(tmp_path)[-1]
     assert patch[4:10] == ["patch", "daemonset", "calico-node", "-n", "kube-system", "--type"]
     ops = json.loads(patch[-1])
@@ -158,7 +164,7 @@ def test_kubectl_daemonset_missing(monkeypatch, tmp_path):
     prog = install(tmp_path, [{"match": ["get", "daemonset"], "replies": [{"rc": 1, "stderr": "get_daemonset_notfound.txt"}]}])
     result = run(monkeypatch, {"method": "first-found", "mode": "kubectl", "kubectl": prog})
     assert result["failed"]
-    assert "reading DaemonSet kube-system/calico-node failed" in result["msg"]
+    assert "reading DaemonSet calico-node in namespace calico-system or kube-system failed" in result["msg"]
     assert 'daemonsets.apps "calico-node" not found' in result["msg"]
 
 
@@ -184,3 +190,69 @@ def test_kubectl_value_from_is_replaced(monkeypatch, tmp_path):
 def test_kubectl_not_found(monkeypatch, tmp_path):
     result = run(monkeypatch, {"method": "first-found", "mode": "kubectl", "kubectl": str(tmp_path / "kubectl")})
     assert result["failed"] and "kubectl program" in result["msg"] and "not found" in result["msg"]
+
+
+# ------------------------------------------------------------------ tigera-operator installs
+def installation_state(tmp_path):
+    with open(str(tmp_path / "installation-state.json")) as handle:
+        return json.load(handle)
+
+
+def test_operator_pin_goes_into_the_installation(monkeypatch, tmp_path):
+    prog = install(tmp_path, [], daemonset="get_daemonset_calico-node_operator.json", namespace="calico-system",
+                   installation="get_installation_default.json")
+    args = {"method": "cidr=192.168.1.0/24", "mode": "kubectl", "kubectl": prog}
+    first = run(monkeypatch, args, check=True)
+    assert first["changed"] and first["target"] == "installation"
+    assert first["daemonset"] == {"name": "calico-node", "namespace": "calico-system", "update_strategy": "RollingUpdate",
+                                  "operator_managed": True}
+    # Check mode shows the patch, and sends none.
+    assert first["patch"] == {"type": "merge", "body": {"spec": {"calicoNetwork": {"nodeAddressAutodetectionV4": {
+        "cidrs": ["192.168.1.0/24"], "firstFound": None, "kubernetes": None, "interface": None, "skipInterface": None,
+        "canReach": None}}}}}
+    assert (first["before"], first["after"]) == ("first-found", "cidr=192.168.1.0/24")
+    assert first["installation"]["before"] == {"firstFound": True} and first["installation"]["after"] == {"cidrs": ["192.168.1.0/24"]}
+    assert first["diff"]["before"] == 'nodeAddressAutodetectionV4={"firstFound": true}\n'
+    assert not any("patch" in c for c in calls(tmp_path))
+    # The DaemonSet was found in calico-system at once; ownerReferences name the Installation.
+    assert [c[2:4] for c in calls(tmp_path)] == [["get", "daemonset"], ["get", "installations.operator.tigera.io"]]
+
+    real = run(monkeypatch, args)
+    assert real["changed"]
+    patch = [c for c in calls(tmp_path) if "patch" in c][-1]
+    assert patch[2:7] == ["patch", "installations.operator.tigera.io", "default", "--type", "merge"]
+    state = installation_state(tmp_path)
+    assert state["spec"]["calicoNetwork"]["nodeAddressAutodetectionV4"] == {"cidrs": ["192.168.1.0/24"]}
+    # The operator owns the DaemonSet: it is left alone.
+    assert not any("daemonset" in c for c in calls(tmp_path) if "patch" in c)
+
+    again = run(monkeypatch, args)
+    assert not again["changed"] and again["patch"] is None and again["before"] == "cidr=192.168.1.0/24"
+    assert not run(monkeypatch, args, check=True)["changed"]
+    assert sum(1 for c in calls(tmp_path) if "patch" in c) == 1
+
+    removed = run(monkeypatch, dict(args, state="absent"))
+    assert removed["changed"] and removed["after"] is None
+    assert "nodeAddressAutodetectionV4" not in installation_state(tmp_path)["spec"]["calicoNetwork"]
+
+
+def test_manifest_daemonset_with_an_installation_counts_as_operator(monkeypatch, tmp_path):
+    """No ownerReferences (e.g. a DaemonSet the operator migrated), but the Installation exists."""
+    prog = install(tmp_path, [], daemonset="get_daemonset_calico-node.json", installation="get_installation_default.json")
+    result = run(monkeypatch, {"method": "interface=eno1", "mode": "kubectl", "kubectl": prog}, check=True)
+    assert result["target"] == "installation" and result["daemonset"]["operator_managed"]
+    forced = run(monkeypatch, {"method": "interface=eno1", "mode": "kubectl", "kubectl": prog, "target": "daemonset"}, check=True)
+    assert forced["target"] == "daemonset" and forced["patch"]["type"] == "json"
+
+
+def test_operator_owned_daemonset_without_readable_installation_fails(monkeypatch, tmp_path):
+    prog = install(tmp_path, [], daemonset="get_daemonset_calico-node_operator.json", namespace="calico-system")
+    result = run(monkeypatch, {"method": "interface=eno1", "mode": "kubectl", "kubectl": prog})
+    assert result["failed"] and "managed by tigera-operator (ownerReferences)" in result["msg"]
+    assert "doesn't have a resource type" in result["msg"]
+
+
+def test_installation_target_forced_on_a_manifest_cluster_fails(monkeypatch, tmp_path):
+    prog = install(tmp_path, [], daemonset="get_daemonset_calico-node.json")
+    result = run(monkeypatch, {"method": "interface=eno1", "mode": "kubectl", "kubectl": prog, "target": "installation"})
+    assert result["failed"] and "reading its Installation failed" in result["msg"]

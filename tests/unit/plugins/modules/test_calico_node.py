@@ -46,23 +46,26 @@ def test_kubectl_restart_waits_for_new_ready_pod(monkeypatch, tmp_path):
     result = run(monkeypatch, kube_args(prog), diff=True)
     assert not result.get("failed"), result.get("msg")
     assert result["changed"] and result["restarted"] and result["method"] == "kubectl" and result["converged"]
-    assert result["pod"] == {"node": "ai", "deleted": "calico-node-7xkqz", "deleted_uid": "3d1c0b9e-5f1a-4c7e-9a52-1f0c8b7d6e21",
+    assert result["pod"] == {"node": "ai", "namespace": "kube-system", "deleted": "calico-node-7xkqz", "deleted_uid": "3d1c0b9e-5f1a-4c7e-9a52-1f0c8b7d6e21",
                              "new": "calico-node-m4p9d", "ready": True}
     assert result["restart_s"] >= 0 and result["elapsed_s"] == result["restart_s"]
     assert result["diff"] == {"before": {"pod": "calico-node-7xkqz"}, "after": {"pod": "calico-node-m4p9d"}}
     seen = [c[4:] for c in calls(tmp_path)]  # without --kubeconfig X --request-timeout Y
     assert calls(tmp_path)[0][:4] == ["--kubeconfig", "/etc/kubernetes/admin.conf", "--request-timeout", "30s"]
-    assert seen[0] == ["get", "pods", "-n", "kube-system", "-l", "k8s-app=calico-node", "--field-selector", "spec.nodeName=ai",
+    # Not told the namespace: calico-system (tigera-operator) is looked at first, then kube-system.
+    assert seen[0] == ["get", "pods", "-n", "calico-system", "-l", "k8s-app=calico-node", "--field-selector", "spec.nodeName=ai",
                        "-o", "json"]
-    assert seen[1] == ["delete", "pod", "-n", "kube-system", "calico-node-7xkqz", "--wait=false"]
-    assert len(seen) == 7 and all(c[0] == "get" for c in seen[2:])
+    assert seen[1] == ["get", "pods", "-n", "kube-system", "-l", "k8s-app=calico-node", "--field-selector", "spec.nodeName=ai",
+                       "-o", "json"]
+    assert seen[2] == ["delete", "pod", "-n", "kube-system", "calico-node-7xkqz", "--wait=false"]
+    assert len(seen) == 8 and all(c[0] == "get" and "kube-system" in c for c in seen[3:])
 
 
 def test_kubectl_check_mode_deletes_nothing(monkeypatch, tmp_path):
     prog = kubectl_scenario(tmp_path, ["get_pods_ai_before.json"])
     result = run(monkeypatch, kube_args(prog), check=True)
     assert result["changed"] and not result["restarted"] and result["pod"]["deleted"] == "calico-node-7xkqz"
-    assert [c[4] for c in calls(tmp_path)] == ["get"]
+    assert [c[4] for c in calls(tmp_path)] == ["get", "get"]
 
 
 def test_kubectl_timeout_reports_crashloop(monkeypatch, tmp_path):
@@ -84,22 +87,36 @@ def test_kubectl_no_wait(monkeypatch, tmp_path):
     prog = kubectl_scenario(tmp_path, ["get_pods_ai_before.json"])
     result = run(monkeypatch, kube_args(prog, wait=False))
     assert result["changed"] and result["restarted"] and result["pod"]["new"] is None
-    assert [c[4] for c in calls(tmp_path)] == ["get", "delete"]
+    assert [c[4] for c in calls(tmp_path)] == ["get", "get", "delete"]
 
 
 def test_kubectl_no_pod_on_node(monkeypatch, tmp_path):
     prog = kubectl_scenario(tmp_path, ["get_pods_ai_empty.json"])
     result = run(monkeypatch, kube_args(prog))
     assert result["failed"] and not result["changed"]
-    assert result["msg"] == ("no calico-node pod on node ai (`kubectl get pods -n kube-system -l k8s-app=calico-node "
-                             "--field-selector spec.nodeName=ai` found none)")
+    assert result["msg"] == ("no calico-node pod on node ai (`kubectl get pods -n calico-system and -n kube-system "
+                             "-l k8s-app=calico-node --field-selector spec.nodeName=ai` found none)")
+    named = run(monkeypatch, kube_args(prog, namespace="kube-system"))
+    assert "`kubectl get pods -n kube-system -l" in named["msg"]
+
+
+def test_kubectl_operator_namespace(monkeypatch, tmp_path):
+    """tigera-operator: the pods are in calico-system; the one lookup there finds them."""
+    prog = install(tmp_path, [
+        {"match": POD_RULES["delete"], "replies": [{"file": "delete_pod_calico-node-7xkqz.txt"}]},
+        {"match": POD_RULES["lookup"], "replies": [{"file": "get_pods_ai_before.json"}]},
+    ], namespace="calico-system")
+    result = run(monkeypatch, kube_args(prog), check=True)
+    assert result["pod"]["namespace"] == "calico-system"
+    assert [c[4:7] for c in calls(tmp_path)] == [["get", "pods", "-n"]]
+    assert calls(tmp_path)[0][7] == "calico-system"
 
 
 def test_kubectl_refuses_two_pods(monkeypatch, tmp_path):
     prog = kubectl_scenario(tmp_path, ["get_pods_ai_two.json"])
     result = run(monkeypatch, kube_args(prog))
     assert result["failed"] and "refusing to guess: 2 calico-node pods on node ai" in result["msg"]
-    assert [c[4] for c in calls(tmp_path)] == ["get"]
+    assert [c[4] for c in calls(tmp_path)] == ["get", "get"]
 
 
 def test_kubectl_lookup_error(monkeypatch, tmp_path):

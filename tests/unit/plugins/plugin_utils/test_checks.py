@@ -12,6 +12,7 @@ from ansible_collections.meshdoctor.calico.plugins.plugin_utils._analysis import
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils.checks import CODES
 
 from synthetic import make_cluster, node_address, node_block, own_facts, protocol_to
+from synthetic_vxlan import make_vxlan_cluster
 
 
 def run(hostvars, datastore, results=None, **kwargs):
@@ -265,6 +266,55 @@ def s_mtu_mismatch():
         if iface["name"] == "eth0":
             iface["mtu"] = 1280
     return run(hv, ds), "node-2"
+
+
+# --- VXLAN (CALICO_NETWORKING_BACKEND=vxlan, no BIRD): synthetic_vxlan.py
+def vxlan_facts(hv, name):
+    return hv[name]["meshdoctor"]["vxlan"]
+
+
+def s_vxlan_device_missing():
+    hv, ds = make_vxlan_cluster(4)
+    facts = hv["node-2"]["meshdoctor"]
+    facts["vxlan"] = None
+    facts["interfaces"] = [i for i in facts["interfaces"] if i["name"] != "vxlan.calico"]
+    return run(hv, ds), "node-2"
+
+
+def s_vxlan_device_down():
+    hv, ds = make_vxlan_cluster(4)
+    vxlan_facts(hv, "node-2")["device"].update(up=False, state="DOWN")
+    return run(hv, ds), "node-2"
+
+
+def s_vxlan_local_wrong():
+    hv, ds = make_vxlan_cluster(4)
+    vxlan_facts(hv, "node-2")["device"]["local"] = "10.9.9.9"
+    return run(hv, ds), "node-2"
+
+
+def s_vxlan_mtu_too_big():
+    hv, ds = make_vxlan_cluster(4)
+    vxlan_facts(hv, "node-2")["device"]["mtu"] = 1500
+    return run(hv, ds), "node-2"
+
+
+def s_vxlan_neighbour_missing():
+    hv, ds = make_vxlan_cluster(4)
+    vx = vxlan_facts(hv, "node-2")
+    vx["neighbours"] = [n for n in vx["neighbours"] if n["address"] != ds["nodes"]["node-3"]["ipv4_vxlan_tunnel_addr"]]
+    return run(hv, ds), "node-2"
+
+
+def s_vxlan_fdb_missing():
+    hv, ds = make_vxlan_cluster(4)
+    vx = vxlan_facts(hv, "node-2")
+    vx["fdb"] = [e for e in vx["fdb"] if e["mac"] != ds["nodes"]["node-3"]["vxlan_tunnel_mac"]]
+    return run(hv, ds), "node-2"
+
+
+def s_vxlan_fdb_wrong_destination():
+    return run(*make_vxlan_cluster(4, broken=("node-1",))), "node-2"
 
 
 SCENARIOS = {code: globals()["s_" + code.lower()] for code in CODES if "s_" + code.lower() in globals()}

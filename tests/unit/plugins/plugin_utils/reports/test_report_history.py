@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import types
 
+from ansible_collections.meshdoctor.calico.plugins.plugin_utils import _analysis
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils._analysis import run_analysis
 from ansible_collections.meshdoctor.calico.plugins.plugin_utils.reports import history
 
@@ -110,7 +112,9 @@ def test_keeps_the_newest_n(seed_outage, tmp_path):
     assert load(tmp_path)["root_causes"][0]["first_seen"] == "2026-01-01T00:00:00Z"    # read before pruning
 
 
-def test_runs_in_the_same_second_get_their_own_file(seed_outage, tmp_path):
+def test_runs_in_the_same_second_get_their_own_file(seed_outage, tmp_path, monkeypatch):
+    # Both runs in one second for sure, however slow the machine: the analysis's clock stands still.
+    monkeypatch.setattr(_analysis, "time", types.SimpleNamespace(time=lambda: 1764080000.25))
     first = run(seed_outage, tmp_path, 3)
     stamp = history._stamp(load(tmp_path)["generated_at"])
     plant(tmp_path, "2020-01-01T00:00:00Z", [], name="report-%s-2.json" % stamp)      # taken
