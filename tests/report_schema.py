@@ -5,7 +5,8 @@ version). The tests validate against a strict copy instead: every object that li
 properties admits no others, so a key added to the report but not to the schema fails here,
 and the schema cannot fall behind the code.
 
-Used by tests/unit/conftest.py and tests/integration/conftest.py: after each test, every
+tests/unit/conftest.py and tests/integration/conftest.py import its pytest wiring (the autouse
+fixture and two hooks): after each test, every
 report.json (and kept history/report-*.json) under its tmp_path is validated; at the end of
 the session, everything else under pytest's base temporary directory (module-scoped
 fixtures, the installed collection's work directory).
@@ -16,6 +17,7 @@ import os
 import re
 
 import jsonschema  # a test requirement (tests/requirements.txt): missing means the check cannot run
+import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCHEMA_PATH = os.path.join(REPO, "docs", "report.schema.json")
@@ -30,18 +32,22 @@ def load_schema():
 def strict(schema):
     """A copy of schema where every object with listed properties forbids any other key."""
     schema = copy.deepcopy(schema)
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "properties" in node and "additionalProperties" not in node:
-                node["additionalProperties"] = False
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-    walk(schema)
+    for node in each_object(schema):
+        if "properties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
     return schema
+
+
+def each_object(node):
+    """Every object (dict) in a JSON document: NODE itself and all it holds, parents first
+    (a parent may be changed when it is yielded, before its values are walked)."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from each_object(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from each_object(value)
 
 
 _VALIDATOR = None
@@ -99,25 +105,27 @@ class Checker:
 CHECKER = Checker()
 
 
-# --------------------------------------------------------------- pytest wiring (imported by the conftests)
-def check_after_test(request):
-    """Body of the conftests' autouse fixture: validate the reports under the test's tmp_path."""
+# --------------------------------------------------------------- pytest wiring (imported by both conftests)
+@pytest.fixture(autouse=True)
+def report_json_follows_the_schema(request):
+    """After each test, validate the reports under its tmp_path."""
+    yield
     tmp = request.node.funcargs.get("tmp_path") if hasattr(request.node, "funcargs") else None
     if tmp is not None:
         failures = CHECKER.check_tree(tmp)
         assert not failures, "report.json does not follow docs/report.schema.json:\n" + "\n".join(failures)
 
 
-def check_session(session):
-    """pytest_sessionfinish: validate what is left under the base temporary directory; fail the session on a violation."""
+def pytest_sessionfinish(session):
+    """Validate what is left under the base temporary directory; fail the session on a violation."""
     factory = getattr(session.config, "_tmp_path_factory", None)
     base = getattr(factory, "_basetemp", None)
     if base is not None and CHECKER.check_tree(base) and session.exitstatus == 0:
         session.exitstatus = 1
 
 
-def summary(terminalreporter):
-    """pytest_terminal_summary: how many reports were validated, and the violations."""
+def pytest_terminal_summary(terminalreporter):
+    """How many reports were validated, and the violations."""
     if getattr(CHECKER, "reported", False):
         return
     CHECKER.reported = True

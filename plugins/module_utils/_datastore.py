@@ -168,47 +168,68 @@ def parse_etcd(node_kvs, affinity_kvs):
     return dict(sorted(nodes.items()))
 
 
+class EtcdGateway(object):
+    """POSTs to one etcd endpoint's v3 JSON gateway (the first API prefix that answers, then that one).
+
+    Messages name the endpoint without its credentials and never repeat a reply's body."""
+
+    def __init__(self, endpoint, timeout=5.0, ca_cert=None, cert=None, key=None):
+        self.endpoint = endpoint.rstrip("/")
+        self.shown = strip_credentials(self.endpoint)
+        self.timeout = timeout
+        self.tls = dict(ca_path=ca_cert, client_cert=cert, client_key=key)
+        self.prefix = None
+
+    def post(self, call, body):
+        """POST BODY (a dict) to CALL (e.g. "/kv/range") -> the reply's JSON object. Raises DatastoreError."""
+        # Imported here, not at the top: node_facts ships this file to every node, but only the one
+        # that reads an etcd datastore should pay for importing urls (about 40 ms of imports).
+        from ansible.module_utils.urls import open_url  # pylint: disable=import-outside-toplevel
+
+        prefixes = [self.prefix] if self.prefix else [p[:-len("/kv/range")] for p in GATEWAY_PATHS]
+        last = None
+        for prefix in prefixes:
+            url = self.endpoint + prefix + call
+            said = self.shown + prefix + call
+            try:
+                resp = open_url(url, data=json.dumps(body), headers={"Content-Type": "application/json"},
+                                method="POST", use_proxy=False, timeout=self.timeout, follow_redirects="none",
+                                use_netrc=False, **self.tls)
+                try:
+                    raw = resp.read()
+                finally:
+                    resp.close()
+            except urllib.error.HTTPError as exc:
+                last = "POST %s: HTTP %s" % (said, exc.code)
+                if exc.code == 404 and self.prefix is None:
+                    continue
+                raise DatastoreError(last)
+            except (urllib.error.URLError, ssl.SSLError, OSError, ValueError) as exc:
+                raise DatastoreError(strip_credentials("POST %s: %s" % (said, getattr(exc, "reason", None) or exc)))
+            except Exception as exc:  # pylint: disable=broad-except
+                # open_url raises its own ConnectionError/SSLValidationError types.
+                raise DatastoreError(strip_credentials("POST %s: %s" % (said, exc)))
+            data = loads_or_none(raw)
+            if not isinstance(data, dict):
+                # The body itself is never repeated: whatever answered may echo secrets.
+                raise DatastoreError("POST %s: the reply is not a JSON object (%d bytes): not an etcd JSON gateway?"
+                                     % (said, len(raw or b"")))
+            if "header" not in data and "kvs" not in data:
+                message = data.get("error") or data.get("message")
+                raise DatastoreError("POST %s: %s" % (said, strip_credentials(to_text(message))[:200]
+                                                      if isinstance(message, str) else "a JSON reply without header or kvs"))
+            self.prefix = prefix
+            return data
+        raise DatastoreError(last or "no etcd JSON gateway answered")
+
+    def range(self, prefix):
+        """Every key under PREFIX -> [(key, value)]."""
+        return parse_range_response(self.post("/kv/range", range_request(prefix)))
+
+
 def etcd_range(endpoint, prefix, timeout=5.0, ca_cert=None, cert=None, key=None):
     """Every key under PREFIX through ENDPOINT's JSON gateway -> [(key, value)]. Raises DatastoreError."""
-    # Imported here, not at the top: node_facts ships this file to every node, but only the one
-    # that reads an etcd datastore should pay for importing urls (about 40 ms of imports).
-    from ansible.module_utils.urls import open_url  # pylint: disable=import-outside-toplevel
-
-    body = json.dumps(range_request(prefix))
-    last = None
-    shown = strip_credentials(endpoint.rstrip("/"))     # what messages say: never the credentials
-    for path in GATEWAY_PATHS:
-        url = endpoint.rstrip("/") + path
-        said = shown + path
-        try:
-            resp = open_url(url, data=body, headers={"Content-Type": "application/json"}, method="POST",
-                            use_proxy=False, timeout=timeout, ca_path=ca_cert, client_cert=cert, client_key=key,
-                            follow_redirects="none", use_netrc=False)
-            try:
-                raw = resp.read()
-            finally:
-                resp.close()
-        except urllib.error.HTTPError as exc:
-            last = "POST %s: HTTP %s" % (said, exc.code)
-            if exc.code == 404:
-                continue
-            raise DatastoreError(last)
-        except (urllib.error.URLError, ssl.SSLError, OSError, ValueError) as exc:
-            raise DatastoreError(strip_credentials("POST %s: %s" % (said, getattr(exc, "reason", None) or exc)))
-        except Exception as exc:  # pylint: disable=broad-except
-            # open_url raises its own ConnectionError/SSLValidationError types.
-            raise DatastoreError(strip_credentials("POST %s: %s" % (said, exc)))
-        data = loads_or_none(raw)
-        if not isinstance(data, dict):
-            # The body itself is never repeated: whatever answered may echo secrets.
-            raise DatastoreError("POST %s: the reply is not a JSON object (%d bytes): not an etcd JSON gateway?"
-                                 % (said, len(raw or b"")))
-        if "header" not in data and "kvs" not in data:
-            message = data.get("error") or data.get("message")
-            raise DatastoreError("POST %s: %s" % (said, strip_credentials(to_text(message))[:200] if isinstance(message, str)
-                                                  else "a JSON reply without header or kvs"))
-        return parse_range_response(data)
-    raise DatastoreError(last or "no etcd JSON gateway answered")
+    return EtcdGateway(endpoint, timeout, ca_cert, cert, key).range(prefix)
 
 
 def read_etcd(endpoints, timeout=5.0, ca_cert=None, cert=None, key=None):

@@ -18,16 +18,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
-import json
-import ssl
-import urllib.error
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils._common import as_dict, as_list, loads_or_none, to_text
 from ansible_collections.meshdoctor.calico.plugins.module_utils._datastore import (
     AFFINITY_PREFIX,
-    GATEWAY_PATHS,
+    EtcdGateway as ReadGateway,
     NODES_PREFIX,
-    DatastoreError,
     parse_affinity_key,
     parse_etcd_node,
     parse_range_response,
@@ -44,48 +40,8 @@ def empty_plan(name):
 
 
 # ------------------------------------------------------------------------- etcd
-class EtcdGateway(object):
-    """POSTs to one etcd endpoint's v3 JSON gateway (the first API prefix that answers)."""
-
-    def __init__(self, endpoint, timeout=5.0, ca_cert=None, cert=None, key=None):
-        self.endpoint = endpoint.rstrip("/")
-        self.timeout = timeout
-        self.tls = dict(ca_path=ca_cert, client_cert=cert, client_key=key)
-        self.prefix = None
-
-    def post(self, call, body):
-        from ansible.module_utils.urls import open_url  # pylint: disable=import-outside-toplevel
-
-        prefixes = [self.prefix] if self.prefix else [p[:-len("/kv/range")] for p in GATEWAY_PATHS]
-        last = None
-        for prefix in prefixes:
-            url = self.endpoint + prefix + call
-            try:
-                resp = open_url(url, data=json.dumps(body), headers={"Content-Type": "application/json"},
-                                method="POST", use_proxy=False, timeout=self.timeout, follow_redirects="none",
-                                use_netrc=False, **self.tls)
-                try:
-                    raw = resp.read()
-                finally:
-                    resp.close()
-            except urllib.error.HTTPError as exc:
-                last = "POST %s: HTTP %s" % (url, exc.code)
-                if exc.code == 404 and self.prefix is None:
-                    continue
-                raise DatastoreError(last)
-            except (urllib.error.URLError, ssl.SSLError, OSError, ValueError) as exc:
-                raise DatastoreError("POST %s: %s" % (url, getattr(exc, "reason", None) or exc))
-            except Exception as exc:  # pylint: disable=broad-except
-                raise DatastoreError("POST %s: %s" % (url, exc))
-            data = loads_or_none(raw)
-            if not isinstance(data, dict) or ("header" not in data and "kvs" not in data):
-                raise DatastoreError("POST %s: unexpected answer %r" % (url, to_text(raw)[:200]))
-            self.prefix = prefix
-            return data
-        raise DatastoreError(last or "no etcd JSON gateway answered")
-
-    def range(self, prefix):
-        return parse_range_response(self.post("/kv/range", range_request(prefix)))
+class EtcdGateway(ReadGateway):
+    """The read gateway, plus the single-key reads and the deletes a removal needs."""
 
     def get(self, key):
         body = {"key": base64.b64encode(to_text(key).encode("utf-8")).decode("ascii")}

@@ -198,6 +198,12 @@ class DockerAPI:
         raise DockerAPIError("%s: HTTP %s: %s" % (what, status, to_text(message).strip() or "no message"),
                              status=status)
 
+    def _list(self, what, path):
+        """GET PATH, an engine listing: its entries ([] when the answer is no list)."""
+        status, data = self.get(path)
+        data = self._check(what, status, data)
+        return data if isinstance(data, list) else []
+
     # ------------------------------------------------------------------ helpers
     def version(self):
         status, data = self.get("/version")
@@ -207,9 +213,7 @@ class DockerAPI:
         path = "/networks"
         if driver:
             path += "?filters=" + quote(json.dumps({"driver": [driver]}))
-        status, data = self.get(path)
-        data = self._check("GET /networks", status, data)
-        return data if isinstance(data, list) else []
+        return self._list("GET /networks", path)
 
     def inspect_network(self, network_id):
         status, data = self.get("/networks/" + quote(to_text(network_id), safe=""))
@@ -219,9 +223,7 @@ class DockerAPI:
         path = "/containers/json?all=%d" % (1 if all_containers else 0)
         if label:
             path += "&filters=" + quote(json.dumps({"label": [label]}))
-        status, data = self.get(path)
-        data = self._check("GET /containers/json", status, data)
-        return data if isinstance(data, list) else []
+        return self._list("GET /containers/json", path)
 
     def inspect_container(self, name):
         status, data = self.get("/containers/%s/json" % quote(to_text(name), safe=""))

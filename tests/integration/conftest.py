@@ -191,18 +191,5 @@ def ansible_json(ansible, monkeypatch):
 # session's base temporary directory) is validated against docs/report.schema.json.
 if os.path.join(REPO, "tests") not in sys.path:
     sys.path.insert(0, os.path.join(REPO, "tests"))
-import report_schema  # noqa: E402  pylint: disable=wrong-import-position
-
-
-@pytest.fixture(autouse=True)
-def _report_json_follows_the_schema(request):
-    yield
-    report_schema.check_after_test(request)
-
-
-def pytest_sessionfinish(session):
-    report_schema.check_session(session)
-
-
-def pytest_terminal_summary(terminalreporter):
-    report_schema.summary(terminalreporter)
+# tests/report_schema.py's autouse fixture and hooks (pytest uses them from this conftest)
+from report_schema import pytest_sessionfinish, pytest_terminal_summary, report_json_follows_the_schema  # noqa: E402,F401  pylint: disable=C0413,W0611

@@ -204,19 +204,24 @@ def assert_unchanged(before, after):
 
 # ------------------------------------------------------------------ the seed-in-use lab
 @contextlib.contextmanager
-def seed_in_use_outage(seed_lab):
-    """The seed-in-use lab (a container on ai's gerrit_default) after `lab outage ai`, in
-    place of the session's seed lab (one lab at a time); taken down after the body, and the
-    seed lab is rebuilt by the next test that needs it."""
+def seed_in_use(seed_lab, *then):
+    """The seed-in-use lab (a container on ai's gerrit_default) after `lab THEN...` (e.g. `outage
+    ai`), in place of the session's seed lab (one lab at a time); taken down after the body, and
+    the seed lab is rebuilt by the next test that needs it."""
     seed_lab.down()
     seed_lab.mark_dirty()
     try:
         proc = run_lab("up", IN_USE, timeout=600)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        proc = run_lab("outage", "ai", timeout=600)
+        proc = run_lab(*then, timeout=600)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         yield seed_lab
     finally:
         run_lab("down", timeout=600)
         seed_lab.state = "down"
         seed_lab.mark_dirty()
+
+
+def seed_in_use_outage(seed_lab):
+    """seed_in_use() after `lab outage ai`."""
+    return seed_in_use(seed_lab, "outage", "ai")

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from labtools import IN_USE, STRAY_BRIDGE_RE, assert_unchanged, bridges, calico_env, docker_on, playbook, run_lab, snapshot
+from labtools import STRAY_BRIDGE_RE, assert_unchanged, bridges, calico_env, docker_on, playbook, seed_in_use, snapshot
 from test_remediate import assert_mesh_restored
 
 CONTAINER = "gerrit-default-c1"
@@ -25,18 +25,8 @@ pytestmark = [pytest.mark.lab, pytest.mark.lab_final]
 def bird_lost_bridge_in_use(seed_lab):
     """The seed-in-use lab, healthy, then `lab fault ai calico-node`, in place of the session's
     seed lab; taken down after the test, and the seed lab is rebuilt by the next test that needs it."""
-    seed_lab.down()
-    seed_lab.mark_dirty()
-    try:
-        proc = run_lab("up", IN_USE, timeout=600)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        proc = run_lab("fault", "ai", "calico-node", timeout=300)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        yield seed_lab
-    finally:
-        run_lab("down", timeout=600)
-        seed_lab.state = "down"
-        seed_lab.mark_dirty()
+    with seed_in_use(seed_lab, "fault", "ai", "calico-node") as lab:
+        yield lab
 
 
 def settled_snapshot(timeout=60):

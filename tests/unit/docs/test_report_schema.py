@@ -69,16 +69,8 @@ def test_new_keys_are_allowed_by_the_published_schema(seed_report):
 def _properties(schema):
     """Every property name the schema defines, anywhere."""
     names = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            names.update(node.get("properties", {}))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-    walk(schema)
+    for node in report_schema.each_object(schema):
+        names.update(node.get("properties", {}))
     return names
 
 

@@ -9,12 +9,10 @@ import time
 
 import pytest
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils import _bird
-from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import (
-    BirdClient,
-    BirdError,
-    bird_state,
+from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import BirdClient, BirdError, bird_state
+from ansible_collections.meshdoctor.calico.plugins.module_utils._bird_reply import (
     decode_peer_name,
+    parse_protocol_row,
     parse_reply,
     parse_show_protocols,
     parse_show_status,
@@ -176,7 +174,7 @@ def test_bird2_default_timeformat():
 def test_heading_is_never_a_row():
     for heading in ("name     proto    table    state  since       info",
                     "Name       Proto      Table      State  Since         Info"):
-        assert _bird.parse_protocol_row(heading) is None
+        assert parse_protocol_row(heading) is None
         assert parse_show_protocols(heading + "\n") == []
 
 

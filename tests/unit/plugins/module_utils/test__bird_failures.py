@@ -3,7 +3,7 @@ tests/unit/fixtures/capture_bgp_failures.py (f1 peers with f2: AS mismatch, f3: 
 another listener, f4: TCP 179 rejected by iptables), and on Calico's BIRD fork version string."""
 import pytest
 
-from ansible_collections.meshdoctor.calico.plugins.module_utils._bird import (
+from ansible_collections.meshdoctor.calico.plugins.module_utils._bird_reply import (
     parse_protocol_row,
     parse_show_protocols,
     parse_show_status,

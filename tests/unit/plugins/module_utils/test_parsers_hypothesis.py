@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.meshdoctor.calico.plugins.module_utils import (
     _autodetect,
-    _bird,
+    _bird_reply,
     _calico_log,
     _calico_node_facts,
     _common,
@@ -59,8 +59,8 @@ inputs = st.one_of(st.text(), st.binary(), truncated_fixture(), json_values.map(
 
 def _text_parsers():
     return [
-        _bird.parse_reply, _bird.reply_complete, _bird.reply_error, _bird.parse_show_protocols, _bird.parse_show_status,
-        _bird.decode_peer_name, _bird.parse_protocol_row,
+        _bird_reply.parse_reply, _bird_reply.reply_complete, _bird_reply.reply_error, _bird_reply.parse_show_protocols, _bird_reply.parse_show_status,
+        _bird_reply.decode_peer_name, _bird_reply.parse_protocol_row,
         _iproute.parse_interfaces, _iproute.parse_routes, _iproute.parse_routes_text,
         lambda d: _iproute.parse_interfaces("[]", d), lambda d: _iproute.parse_routes_text(d, family="ipv6"),
         _docker_api.demux_stream, _docker_api.order_timestamped,
@@ -96,7 +96,7 @@ def test_structure_parsers_never_raise(value):
         if isinstance(entry, dict):
             _kubectl.pod_summary(entry, "calico-node")
         _calico_node_facts.parse_env_list(entry if isinstance(entry, list) else [])
-        _bird.parse_reply(entry if isinstance(entry, list) else [entry])
+        _bird_reply.parse_reply(entry if isinstance(entry, list) else [entry])
 
 
 ifaces = st.lists(st.fixed_dictionaries({

@@ -166,13 +166,21 @@ def test_bird_reply_scanning_is_linear():
 
 
 # ------------------------------------------------------------------ Docker
-def trickle_http(conn, stop):
+def read_request(conn):
+    """The request's head (up to its blank line), or None when the client hangs up first."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(4096)
         if not chunk:
-            return
+            return None
         data += chunk
+    return data
+
+
+def trickle_http(conn, stop):
+    data = read_request(conn)
+    if data is None:
+        return
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
     while not stop.is_set():
         conn.sendall(b" ")
@@ -189,12 +197,9 @@ def test_docker_request_is_bounded_as_a_whole(server):
 
 
 def huge_http(conn, stop):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(4096)
-        if not chunk:
-            return
-        data += chunk
+    data = read_request(conn)
+    if data is None:
+        return
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n")
     block = b" " * 65536
     while not stop.is_set():
@@ -210,12 +215,9 @@ def test_docker_reply_size_is_capped(server):
 
 def slow_engine(conn, stop):
     """Answers every request correctly, each after 0.25 s: many networks add up."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(4096)
-        if not chunk:
-            return
-        data += chunk
+    data = read_request(conn)
+    if data is None:
+        return
     path = data.split(b" ", 2)[1].decode()
     time.sleep(0.25)
     if path.startswith("/version"):

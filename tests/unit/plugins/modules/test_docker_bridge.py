@@ -1,9 +1,4 @@
 import json
-import os
-import shutil
-import tempfile
-
-import pytest
 
 from ansible_collections.meshdoctor.calico.plugins.modules import docker_bridge
 
@@ -22,19 +17,6 @@ def ai_links(with_veth=False):
     if with_veth:
         links.append(link(48, "veth1c2d3e4", kind="veth", master=BR))
     return links
-
-
-@pytest.fixture
-def host(monkeypatch, tmp_path):
-    """An `ip` on PATH and a short directory for the Docker socket (unix paths are short)."""
-    bindir = tmp_path / "bin"
-    monkeypatch.setenv("PATH", "%s:%s" % (bindir, os.environ.get("PATH", "")))
-    sockdir = tempfile.mkdtemp(prefix="mdb", dir="/tmp")
-    state = {"bindir": bindir, "socket": os.path.join(sockdir, "docker.sock"), "docker": None}
-    yield state
-    if state["docker"]:
-        state["docker"].close()
-    shutil.rmtree(sockdir, ignore_errors=True)
 
 
 def start(host, links, networks=(), containers=()):

@@ -3,9 +3,6 @@ an existing bridge (com.docker.network.bridge.name=br0) that has the NIC enslave
 the node's address: removing that network is refused unless forced, and the bridge itself is
 never deleted with `ip link delete`, because Docker did not create it."""
 import json
-import os
-import shutil
-import tempfile
 
 import pytest
 
@@ -24,18 +21,6 @@ def uplink_links():
     eno1 = link(2, "eno1", master="br0")
     eno1["address"] = "52:54:00:aa:bb:cc"
     return [link(1, "lo", addresses=["127.0.0.1/8"]), eno1, br0]
-
-
-@pytest.fixture
-def host(monkeypatch, tmp_path):
-    bindir = tmp_path / "bin"
-    monkeypatch.setenv("PATH", "%s:%s" % (bindir, os.environ.get("PATH", "")))
-    sockdir = tempfile.mkdtemp(prefix="mdu", dir="/tmp")
-    state = {"bindir": bindir, "socket": os.path.join(sockdir, "docker.sock"), "docker": None}
-    yield state
-    if state["docker"]:
-        state["docker"].close()
-    shutil.rmtree(sockdir, ignore_errors=True)
 
 
 def start(host, networks):
