@@ -57,17 +57,21 @@ def test_docker_bridge_check_real_again_check_again(outage, seed_lab_outage, ans
 
 
 def test_autodetection_file_check_real_again_check_again(outage, seed_lab_outage, ansible_json):
-    args = "method=cidr=192.168.1.0/24 mode=file backup=true"
+    # The seed runs Calico v3.15.1, which has no cidr= method (it came in v3.16.0): refused before any change.
+    status, refused = adhoc(ansible_json, "ai", "meshdoctor.calico.autodetection",
+                            "method=cidr=192.168.1.0/24 mode=file calico_version=v3.15.1")
+    assert status == "FAILED!" and "cidr" in refused["msg"], refused
+    args = "method=interface=eno1 mode=file backup=true calico_version=v3.15.1"
     before = sh(ansible_json, "ai", "cat %s" % ENV_FILE) if "calico.env" in sh(ansible_json, "ai", "ls /etc/calico") else None
 
     status, check = adhoc(ansible_json, "ai", "meshdoctor.calico.autodetection", args, check=True)
-    assert status == "CHANGED" and check["after"] == "cidr=192.168.1.0/24", check
+    assert status == "CHANGED" and check["after"] == "interface=eno1", check
     now = sh(ansible_json, "ai", "cat %s" % ENV_FILE) if "calico.env" in sh(ansible_json, "ai", "ls /etc/calico") else None
     assert now == before
 
     status, real = adhoc(ansible_json, "ai", "meshdoctor.calico.autodetection", args)
     assert status == "CHANGED" and real["mode"] == "file" and real["restart_required"], real
-    assert "IP_AUTODETECTION_METHOD=cidr=192.168.1.0/24" in sh(ansible_json, "ai", "cat %s" % ENV_FILE)
+    assert "IP_AUTODETECTION_METHOD=interface=eno1" in sh(ansible_json, "ai", "cat %s" % ENV_FILE)
 
     status, again = adhoc(ansible_json, "ai", "meshdoctor.calico.autodetection", args)
     assert status == "SUCCESS" and not again["restart_required"], again
