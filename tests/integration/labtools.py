@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB_DIR = os.path.join(REPO, "tests", "lab")
@@ -171,6 +172,16 @@ def calico_env(host):
     return "" if text.startswith("unreadable: ") else text
 
 
+def _wait_for_ipv6_dad(netns, timeout=15):
+    """Wait until the kernel has finished IPv6 duplicate address detection on every link of
+    the host: a new bridge or veth (e.g. `lab compose ... --containers 1`) carries `tentative`
+    link-local addresses for a second or two, and their local routes appear only after it, a
+    kernel change that nothing of ours makes."""
+    deadline = time.time() + timeout
+    while '"tentative":true' in _run(netns + ["ip", "-json", "addr"]) and time.time() < deadline:
+        time.sleep(0.2)
+
+
 def snapshot(hosts=tuple(SEED_HOSTS)):
     """{host: text} of every host's addresses, links, routes, Docker networks and containers,
     calico-node's start time, bird.cfg and calico.env. Read from outside the hosts (their
@@ -178,6 +189,7 @@ def snapshot(hosts=tuple(SEED_HOSTS)):
     out = {}
     for host in hosts:
         netns = ["ip", "netns", "exec", "md-" + host]
+        _wait_for_ipv6_dad(netns)
         etc = os.path.join(LAB_STATE, "hosts", host, "etc-calico")
         parts = [
             _run(netns + ["ip", "-json", "addr"]),
